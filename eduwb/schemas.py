@@ -1,0 +1,79 @@
+"""Canonical table columns at module boundaries (the contract between read, normalise and match).
+
+Every canonical table carries its provenance (``system``, ``file``, ``sheet``, ``row``: the Excel row a
+person sees) and the school twice: ``file_school_code`` as the export names it and ``school_code``, the
+school's current code through the registry's code history.
+
+Value conventions (all text NFC, canonical spellings of :mod:`eduwb.vocab`):
+
+- missing or not carried by the export: ``None``/``NA`` (never 0, never "");
+- ``dob``, ``status_date``: ``datetime.date``;
+- ``sex``: ``"F"``/``"M"``; ``grade``: int 1-5; ``class_name``: canonical (``1A``, ``1/1``, ``5A1``);
+- flags (``two_sessions``, ``boarding``, ``repeater``, ``new_entrant``, ``completed_primary``,
+  ``multi_grade``): bool, or NA when the export has no such column;
+- ``disability``: ``"khong"``, ``"co"`` or a type code ``"01"``-``"06"``;
+- ``evaluation``: ``htxs``/``htt``/``ht``/``cht``; ``staff_group``: ``cbql``/``gv``/``nv``;
+- ``status``, ``staff_status``, ``ethnicity``, ``position``, ``subject``, ``qualification``,
+  ``contract``: the canonical Vietnamese label of the vocabulary.
+"""
+
+from __future__ import annotations
+
+PROVENANCE: tuple[str, ...] = ("system", "file", "sheet", "row", "file_school_code", "school_code")
+
+STUDENT_FIELDS: tuple[str, ...] = (
+    "vnedu_id",
+    "moet_id",
+    "personal_id",
+    "full_name",
+    "dob",
+    "sex",
+    "ethnicity",
+    "class_name",
+    "grade",
+    "status",
+    "status_date",
+    "disability",
+    "two_sessions",
+    "boarding",
+    "repeater",
+    "new_entrant",
+    "evaluation",
+    "completed_primary",
+)
+STAFF_FIELDS: tuple[str, ...] = (
+    "vnedu_id",
+    "moet_id",
+    "personal_id",
+    "full_name",
+    "dob",
+    "sex",
+    "ethnicity",
+    "staff_group",
+    "position",
+    "subject",
+    "qualification",
+    "contract",
+    "staff_status",
+)
+CLASS_FIELDS: tuple[str, ...] = (
+    "class_name",
+    "grade",
+    "two_sessions",
+    "multi_grade",
+    "homeroom_teacher",
+    "declared_size",
+)
+FACILITY_FIELDS: tuple[str, ...] = ("item", "count")
+
+FIELDS_BY_KIND: dict[str, tuple[str, ...]] = {
+    "students": STUDENT_FIELDS,
+    "staff": STAFF_FIELDS,
+    "classes": CLASS_FIELDS,
+    "facilities": FACILITY_FIELDS,
+}
+
+
+def columns(kind: str) -> tuple[str, ...]:
+    """All columns of the canonical table of a list kind, in order."""
+    return PROVENANCE + FIELDS_BY_KIND[kind]
