@@ -1,0 +1,44 @@
+# eduwb: the two commands a newcomer runs are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+DEMO_DATA ?= data/province
+DEMO_OUT ?= out/demo
+YEAR ?= 2021-2022
+
+.PHONY: help setup demo test lint sample-tiny bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv and install eduwb with its test tools
+
+demo: setup  ## set up, generate the province sample, load every period and report
+	@test -f $(DEMO_DATA)/danh_muc/truong.xlsx || $(VENV)/bin/eduwb sample $(DEMO_DATA) --size province
+	@for p in dau_nam cuoi_hk1 cuoi_nam; do \
+	  $(VENV)/bin/eduwb load $(DEMO_DATA) --year $(YEAR) --period $$p --out $(DEMO_OUT)/$(YEAR)/$$p || exit $$?; \
+	done
+	@echo "Sample data: $(DEMO_DATA)   load reports: $(DEMO_OUT)/$(YEAR)/<period>/"
+
+test: setup  ## set up and run the whole test suite
+	$(PY) -m pytest -q -p no:cacheprovider
+
+lint: setup  ## ruff
+	$(VENV)/bin/ruff check eduwb tests benchmarks
+
+sample-tiny: setup  ## regenerate the committed tiny sample under data/sample/
+	rm -rf data/sample && $(VENV)/bin/eduwb sample data/sample --size tiny
+
+bench: setup  ## run the benchmarks (prints figures)
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit $$?; done
+
+clean:  ## remove generated data and outputs (not the venv)
+	rm -rf data/province out reports

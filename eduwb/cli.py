@@ -1,0 +1,124 @@
+"""The ``eduwb`` command.
+
+Exit status: 0 success (and, for reconcile, nothing differs); 1 discrepancies found; 2 the run could
+not be made (bad arguments, no registry, unreadable data folder). Problems with single files or rows
+are reported on standard error and in the output files, never an exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import sys
+from pathlib import Path
+
+from eduwb import vocab
+from eduwb.errors import EduwbError
+
+EXIT_OK, EXIT_FOUND, EXIT_FAILED = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="eduwb",
+        description=(
+            "Reconcile primary-school statistics between vnEdu and CSDL ngành "
+            "(đối chiếu số liệu tiểu học giữa vnEdu và CSDL ngành)."
+        ),
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sample = sub.add_parser(
+        "sample", help="write a synthetic Bình Phước province (export files + ground truth)"
+    )
+    sample.add_argument("data", type=Path, help="folder to write (laid out as inputs.md says)")
+    sample.add_argument("--seed", type=int, default=2021, help="random seed (default 2021)")
+    sample.add_argument(
+        "--size", choices=("tiny", "district", "province"), default="tiny",
+        help="tiny: a few schools; district: one district; province: ~190 schools, ~100k pupils",
+    )
+
+    load = sub.add_parser(
+        "load", help="read one period of both systems; write load_report.csv and rejected_rows.csv"
+    )
+    _period_args(load)
+    return parser
+
+
+def _period_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("data", type=Path, help="data folder (danh_muc/, YEAR/PERIOD/vnedu|csdl/)")
+    p.add_argument("--year", required=True, help="school year, e.g. 2021-2022")
+    p.add_argument("--period", required=True, choices=vocab.PERIODS, help="reporting period")
+    p.add_argument("--district", help="limit to one district office (e.g. 689)")
+    p.add_argument("--out", type=Path, help="output folder (default: out/YEAR/PERIOD)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.INFO,
+        format="%(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return _COMMANDS[args.command](args)
+    except EduwbError as exc:
+        print(f"eduwb: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from eduwb.sample import generate
+
+    summary = generate(args.data, seed=args.seed, size=args.size)
+    print(f"Wrote a {args.size} sample province to {args.data}")
+    for key, value in dataclasses.asdict(summary).items():
+        print(f"  {key}: {value}")
+    return EXIT_OK
+
+
+def _load(args: argparse.Namespace) -> int:
+    from eduwb.load import load_period
+    from eduwb.report import write_csv
+
+    if not args.data.is_dir():
+        print(f"eduwb: data folder {args.data} does not exist", file=sys.stderr)
+        return EXIT_FAILED
+    progress = None if args.quiet else (lambda rel: logging.getLogger("eduwb").debug(rel))
+    period = load_period(args.data, args.year, args.period, district=args.district,
+                         progress=progress)
+    out = args.out or Path("out") / args.year / args.period
+    write_csv(period.load_report, out / "load_report.csv")
+    write_csv(period.rejected, out / "rejected_rows.csv")
+    for _, rej in period.rejected.iterrows():
+        where = f"{rej['file']}, sheet {rej['sheet'] or '-'}, row {rej['row']}"
+        col = f", column {rej['column']}" if rej["column"] else ""
+        print(f"{where}{col}: {rej['reason']}", file=sys.stderr)
+    rep = period.load_report
+    for _, r in rep[rep["message"] != ""].iterrows():
+        print(f"{r['file']}: {r['message']}", file=sys.stderr)
+    print(f"{args.year} {vocab.PERIOD_LABELS[args.period]}: {len(rep)} files")
+    for system in vocab.SYSTEMS:
+        part = rep[rep["system"] == system]
+        print(
+            f"  {vocab.SYSTEM_LABELS[system]}: {len(part)} files, {int(part['rows_read'].sum())} "
+            f"rows read, {int(part['rows_loaded'].sum())} loaded, "
+            f"{int(part['rows_rejected'].sum())} rejected"
+        )
+    for kind in vocab.LIST_KINDS:
+        table = period.tables[kind]
+        counts = table["system"].value_counts()
+        print(f"  {kind}: " + ", ".join(f"{s} {int(counts.get(s, 0))}" for s in vocab.SYSTEMS))
+    print(f"  rejected rows and values: {len(period.rejected)}")
+    print(f"Wrote {out / 'load_report.csv'} and {out / 'rejected_rows.csv'}")
+    return EXIT_OK
+
+
+_COMMANDS = {"sample": _sample, "load": _load}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

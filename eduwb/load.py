@@ -1,0 +1,153 @@
+"""Load a whole period for both systems: every file read once, normalised, and accounted for."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from eduwb import schemas, vocab
+from eduwb.errors import EduwbError, ParameterError, ReadError
+from eduwb.normalise import normalise
+from eduwb.read import find_export_files, read_table
+from eduwb.registry import Registry, load_registry
+
+log = logging.getLogger(__name__)
+
+_YEAR = re.compile(r"^(\d{4})-(\d{4})$")
+_CODE_IN_NAME = re.compile(r"(?<!\d)(\d{8})(?!\d)")
+
+
+@dataclass(frozen=True)
+class Period:
+    """One reporting period of both systems, loaded.
+
+    ``tables[kind]``: canonical records of both systems (column ``system``), columns
+    ``schemas.columns(kind)``. ``load_report``: one row per file (outputs.md load_report.csv).
+    ``rejected``: one row per rejected row or value (outputs.md rejected_rows.csv).
+    """
+
+    data: Path
+    year: str
+    period: str
+    district: str | None
+    registry: Registry
+    tables: dict[str, pd.DataFrame]
+    load_report: pd.DataFrame
+    rejected: pd.DataFrame
+
+    def records(self, kind: str, system: str) -> pd.DataFrame:
+        """The canonical records of one list kind from one system."""
+        table = self.tables[kind]
+        return table[table["system"] == system].reset_index(drop=True)
+
+    def exported(self, system: str) -> pd.DataFrame:
+        """Which (school_code, kind) pairs have a readable export from ``system``."""
+        rep = self.load_report
+        ok = rep[(rep["system"] == system) & rep["kind"].isin(vocab.LIST_KINDS)
+                 & (rep["school_code"] != "")]
+        return ok[["school_code", "kind"]].drop_duplicates().reset_index(drop=True)
+
+
+def check_year_period(year: str, period: str) -> None:
+    """Raise ParameterError for a malformed school year or an unknown period."""
+    m = _YEAR.match(year or "")
+    if not m or int(m.group(2)) != int(m.group(1)) + 1:
+        raise ParameterError(f"school year {year!r} is not of the form 2021-2022")
+    if period not in vocab.PERIODS:
+        raise ParameterError(f"period {period!r} is not one of {', '.join(vocab.PERIODS)}")
+
+
+def load_period(
+    data: Path | str,
+    year: str,
+    period: str,
+    *,
+    district: str | None = None,
+    registry: Registry | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Period:
+    """Read and normalise every export of one period (both systems), accounting for every row.
+
+    Raises EduwbError subclasses only when the run cannot be made (bad parameters, no registry);
+    unreadable files and bad rows are reported in ``load_report`` / ``rejected``.
+    """
+    data = Path(data)
+    check_year_period(year, period)
+    registry = registry or load_registry(data)
+    if district is not None and district not in set(registry.districts["district_code"]) | set(
+        registry.schools["district_code"]
+    ):
+        raise ParameterError(f"district {district!r} is not in danh_muc/phong_gd.xlsx")
+    folder = data / year / period
+    reports: list[dict] = []
+    rejected: list[dict] = []
+    frames: dict[str, list[pd.DataFrame]] = {k: [] for k in vocab.LIST_KINDS}
+    for system in vocab.SYSTEMS:
+        files = find_export_files(folder / system) if (folder / system).is_dir() else []
+        for path in files:
+            rel = path.relative_to(data).as_posix()
+            if district and _other_district(path.name, registry, district):
+                continue
+            if progress:
+                progress(rel)
+            try:
+                raw = read_table(path, system, data)
+            except EduwbError as exc:
+                reports.append(_unreadable(system, rel, exc))
+                log.warning("%s", exc)
+                continue
+            result = normalise(raw, registry)
+            if district and result.report["school_code"] and registry.district_of(
+                result.report["school_code"]
+            ) != district:
+                continue
+            reports.append(result.report)
+            rejected.extend(result.rejected)
+            if result.kind in frames and len(result.records):
+                frames[result.kind].append(result.records)
+    tables = {
+        kind: _sorted(pd.concat(parts, ignore_index=True) if parts else _empty(kind), kind)
+        for kind, parts in frames.items()
+    }
+    report = pd.DataFrame(reports, columns=list(vocab.LOAD_REPORT_COLUMNS))
+    report = report.sort_values(["system", "file", "sheet"], ignore_index=True)
+    rej = pd.DataFrame(rejected, columns=list(vocab.REJECTED_ROW_COLUMNS))
+    rej = rej.sort_values(["system", "file", "sheet", "row", "column"], ignore_index=True)
+    return Period(data, year, period, district, registry, tables, report, rej)
+
+
+def _other_district(name: str, registry: Registry, district: str) -> bool:
+    """True when the file name carries a registry school code of another district."""
+    for code in _CODE_IN_NAME.findall(name):
+        if registry.knows(code):
+            return registry.district_of(code) != district
+    return False
+
+
+def _unreadable(system: str, rel: str, exc: EduwbError) -> dict:
+    codes = _CODE_IN_NAME.findall(Path(rel).name)
+    return {
+        "system": system,
+        "file": rel,
+        "sheet": exc.sheet or "",
+        "kind": vocab.UNKNOWN_KIND,
+        "school_code": codes[0] if len(codes) == 1 else "",
+        "rows_read": 0,
+        "rows_loaded": 0,
+        "rows_rejected": 0,
+        "message": exc.message if isinstance(exc, ReadError) else str(exc),
+    }
+
+
+def _empty(kind: str) -> pd.DataFrame:
+    return pd.DataFrame(columns=list(schemas.columns(kind)))
+
+
+def _sorted(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    return frame.sort_values(["system", "school_code", "file", "row"], ignore_index=True,
+                             kind="stable")
