@@ -120,9 +120,10 @@ def _build_tone_moves() -> dict[str, str]:
 
 
 _TONE_MOVES = _build_tone_moves()
-# The pair must end the syllable (Hoàng keeps its tone on a) and must not follow q/g, where
-# "qu"/"gi" are consonants (Quý is already right).
-_TONE_MOVE_RE = re.compile(r"(?<![qQgG])(" + "|".join(sorted(_TONE_MOVES)) + r")(?![^\W\d_])")
+# The pair must end the syllable (Hoàng keeps its tone on a) and must not follow q, where "qu" is
+# a consonant (Quý, quỳ are right as they are). "gi" is a consonant too, but no "oa"/"oe"/"uy"
+# follows it; a g before u is the end of "ng" (Nguỵ → Ngụy), so only q is excluded.
+_TONE_MOVE_RE = re.compile(r"(?<![qQ])(" + "|".join(sorted(_TONE_MOVES)) + r")(?![^\W\d_])")
 
 
 def _move_tone(m: re.Match[str]) -> str:
@@ -312,15 +313,14 @@ def _build_tcvn3() -> tuple[dict[str, str], dict[str, str]]:
     enc: dict[str, str] = {}
     for base, codes in _TCVN3_ROWS.items():
         for tone, code in zip(_TCVN3_TONE_ORDER, codes, strict=True):
-            letter = _with_tone(base, tone)
-            if letter != code:
-                enc[letter] = code
+            if not code.isascii():  # plain a e i o u y are themselves
+                enc[_with_tone(base, tone)] = code  # ý is 0xFD, i.e. itself
     enc.update(_TCVN3_EXTRA)
     dec = {code: letter for letter, code in enc.items()}
     # Toned capitals have no code point: they use the lower-case one.
     for letter in list(enc):
         upper = letter.upper()
-        if upper not in enc and upper != letter:
+        if upper not in enc:
             enc[upper] = enc[letter]
     return enc, dec
 
@@ -333,35 +333,34 @@ _TCVN3_CASELESS = frozenset(_TCVN3_DECODE.values()) - frozenset("ĂÂÊÔƠƯĐ�
 
 
 def _restore_case(decoded: str) -> str:
-    """Upper-case the case-less toned letters of all-capital text ("NGUYễN" → "NGUYỄN").
+    """Upper-case the case-less toned letters of all-capital words ("NGUYễN" → "NGUYỄN").
 
-    The whole value is upper-cased when it has at least two capitals and no certain lower-case
-    letter; otherwise each word of at least two capitals and no certain lower-case letter is.
-    A word such as "Đà" (one capital) stays as decoded.
+    A word is all-capital when it has at least two letters of known case, all upper case
+    ("NGUYễN", "SáCH"). If the value has such a word and no letter of known lower case anywhere,
+    every word is upper-cased ("NGUYễN VĂN Tú" → "NGUYỄN VĂN TÚ"); otherwise only those words
+    are. Title-case words ("Hà", "Đà", "ánh" for Ánh) are left as decoded.
     """
     if not any(c in _TCVN3_CASELESS for c in decoded):
         return decoded
-
-    def caps(text: str) -> tuple[int, bool]:
+    words = decoded.split(" ")
+    strong: list[bool] = []
+    any_lower = False
+    for w in words:
         upper = lower = 0
-        for c in text:
+        for c in w:
             if c in _TCVN3_CASELESS:
                 continue
             if c.isupper():
                 upper += 1
             elif c.islower():
                 lower += 1
-        return upper, lower > 0
-
-    upper, has_lower = caps(decoded)
-    if upper >= 2 and not has_lower:
+        strong.append(upper >= 2 and lower == 0)
+        any_lower = any_lower or lower > 0
+    if not any(strong):
+        return decoded
+    if not any_lower:
         return decoded.upper()
-    words = decoded.split(" ")
-    out = []
-    for w in words:
-        u, lw = caps(w)
-        out.append(w.upper() if u >= 2 and not lw else w)
-    return " ".join(out)
+    return " ".join(w.upper() if st else w for w, st in zip(words, strong, strict=True))
 
 
 @lru_cache(maxsize=_CACHE)
@@ -429,7 +428,8 @@ def _build_vni() -> tuple[dict[str, str], dict[str, str]]:
             enc[letter] = seq
         if letter.upper() != seq.upper():
             enc[letter.upper()] = seq.upper()
-    dec: dict[str, str] = {}
+    # Some VNI text writes ì í as i + mark like the other vowels; accept that when decoding.
+    dec: dict[str, str] = {"iø": "ì", "iù": "í", "IØ": "Ì", "IÙ": "Í"}
     for letter, seq in enc.items():
         dec[seq] = letter
         if len(seq) == 2:
@@ -541,41 +541,42 @@ _DECODERS: dict[str, Callable[[str], str]] = {"tcvn3": decode_tcvn3, "vni": deco
 
 
 @lru_cache(maxsize=_CACHE)
-def _value_votes(value: str) -> tuple[str | None, int, frozenset[str]]:
-    """How one value reads: ("unicode" | encoding | None, characteristic count, their set).
+def _value_votes(value: str) -> tuple[str | None, frozenset[str]]:
+    """How one value reads: ("unicode" | encoding name | None, its characteristic characters).
 
     A value with a letter only Unicode has (ư ơ ă đ ạ..., or a combining mark) is Unicode. Else
-    each non-ASCII token is read both ways; a token that is a Vietnamese syllable only when
-    decoded is evidence for that encoding, one that is a syllable only as it stands is evidence
-    for Unicode. Ambiguous tokens ("Hoà" is VNI "Hồ") count for nothing.
+    each non-ASCII token is read as it stands and through each decoder. A token that is a
+    Vietnamese syllable only once decoded is evidence for that encoding; one that is a syllable
+    as it stands and under no decoding is evidence for Unicode; tokens that read well both ways
+    ("Hoà" is VNI "Hồ", "Líp" is TCVN3 "Lớp") count for nothing. The side with more evidence wins.
     """
     if value.isascii():
-        return None, 0, frozenset()
+        return None, frozenset()
     if any(c in _UNICODE_ONLY for c in value):
-        return "unicode", 0, frozenset()
-    tokens = [t for t in _TOKEN_SPLIT_RE.split(value) if t and not t.isascii()]
-    best: tuple[str | None, int, frozenset[str]] = (None, 0, frozenset())
-    best_score = 0
+        return "unicode", frozenset()
     unicode_score = 0
-    for name, decode in _DECODERS.items():
-        score = 0
-        against = 0
-        chars: set[str] = set()
-        for tok in tokens:
-            as_unicode = _is_syllable(unicodedata.normalize("NFC", tok.translate(_UNICODE_READING)))
+    scores = dict.fromkeys(_DECODERS, 0)
+    chars: dict[str, set[str]] = {name: set() for name in _DECODERS}
+    for tok in _TOKEN_SPLIT_RE.split(value):
+        if not tok or tok.isascii():
+            continue
+        as_unicode = _is_syllable(unicodedata.normalize("NFC", tok.translate(_UNICODE_READING)))
+        legacy_readings = 0
+        for name, decode in _DECODERS.items():
             decoded = decode(tok)
-            as_legacy = decoded != tok and _is_syllable(decoded)
-            if as_legacy and not as_unicode:
-                score += 1
-                chars.update(c for c in tok if not c.isascii())
-            elif as_unicode and not as_legacy:
-                against += 1
-        unicode_score = max(unicode_score, against)
-        if score > against and score > best_score:
-            best, best_score = (name, score, frozenset(chars)), score
-    if best[0] is None and unicode_score:
-        return "unicode", 0, frozenset()
-    return best
+            if decoded != tok and _is_syllable(decoded):
+                legacy_readings += 1
+                if not as_unicode:
+                    scores[name] += 1
+                    chars[name].update(c for c in tok if not c.isascii())
+        if as_unicode and not legacy_readings:
+            unicode_score += 1
+    best = max(_DECODERS, key=lambda name: scores[name])
+    if scores[best] > unicode_score:
+        return best, frozenset(chars[best])
+    if unicode_score:
+        return "unicode", frozenset()
+    return None, frozenset()
 
 
 def detect_legacy(values: Iterable[Any], max_values: int = 5000) -> str | None:
@@ -599,7 +600,7 @@ def detect_legacy(values: Iterable[Any], max_values: int = 5000) -> str | None:
     counts: dict[str, int] = {}
     chars: dict[str, set[str]] = {}
     for v in seen:
-        vote, _, vote_chars = _value_votes(v)
+        vote, vote_chars = _value_votes(v)
         if vote is not None:
             counts[vote] = counts.get(vote, 0) + 1
             chars.setdefault(vote, set()).update(vote_chars)
