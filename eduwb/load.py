@@ -99,7 +99,6 @@ def load_period(
                 raw = read_table(path, system, data)
             except EduwbError as exc:
                 reports.append(_unreadable(system, rel, exc))
-                log.warning("%s", exc)
                 continue
             result = normalise(raw, registry)
             if district and result.report["school_code"] and registry.district_of(

@@ -312,10 +312,19 @@ def _facility_records(
     return _typed(frame)
 
 
+DATE_FIELDS = ("dob", "status_date")
+
+
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    for name, dtype in NULLABLE_DTYPES.items():
-        if name in frame.columns:
-            frame[name] = frame[name].astype(dtype)
+    """Stable dtypes whatever a file held: text as ``str`` (missing = NaN), dates as objects
+    (``datetime.date`` or None), counts as ``Int64``, flags as ``boolean``."""
+    for name in frame.columns:
+        if name in NULLABLE_DTYPES:
+            frame[name] = frame[name].astype(NULLABLE_DTYPES[name])
+        elif name in DATE_FIELDS:
+            frame[name] = frame[name].astype(object)
+        else:
+            frame[name] = frame[name].astype("str")
     return frame
 
 

@@ -6,7 +6,8 @@ school's current code through the registry's code history.
 
 Value conventions (all text NFC, canonical spellings of :mod:`eduwb.vocab`):
 
-- missing or not carried by the export: ``None``/``NA`` (never 0, never "");
+- missing or not carried by the export: NaN/``NA``/``None`` by dtype, never 0 and never "";
+  text columns have dtype ``str``, counts ``Int64``, flags ``boolean``, dates ``object``;
 - ``dob``, ``status_date``: ``datetime.date``;
 - ``sex``: ``"F"``/``"M"``; ``grade``: int 1-5; ``class_name``: canonical (``1A``, ``1/1``, ``5A1``);
 - flags (``two_sessions``, ``boarding``, ``repeater``, ``new_entrant``, ``completed_primary``,

@@ -204,8 +204,8 @@ def ethnicity(value: Any) -> str | None:
 
 sex = _lookup(
     {
-        "nam": "M", "m": "M", "male": "M", "trai": "M", "0": "M",
-        "nu": "F", "f": "F", "female": "F", "gai": "F", "1": "F",
+        "nam": "M", "m": "M", "male": "M", "trai": "M",
+        "nu": "F", "f": "F", "female": "F", "gai": "F",
     },
     "sex (Nam/Nữ)",
 )
