@@ -1,0 +1,197 @@
+"""eduwb.read against the fixture corpus (tests/fixtures/make_fixtures.py) and a large file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eduwb import errors
+from eduwb.read import RawTable, find_export_files, read_table
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FILES = FIXTURES / "files"
+EXPECTED: dict[str, dict[str, Any]] = json.loads(
+    (FIXTURES / "expected.json").read_text(encoding="utf-8")
+)
+
+
+def _load_maker() -> Any:
+    spec = importlib.util.spec_from_file_location("make_fixtures", FIXTURES / "make_fixtures.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["make_fixtures"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+MAKER = _load_maker()
+jsonable = MAKER.jsonable
+
+TABLES = sorted(n for n, e in EXPECTED.items() if "kind" in e)
+FAULTS = sorted(n for n, e in EXPECTED.items() if "error" in e)
+
+
+def _read(name: str) -> RawTable:
+    return read_table(FILES / name, EXPECTED[name]["system"], FIXTURES)
+
+
+def test_corpus_is_large_enough() -> None:
+    assert len(EXPECTED) >= 30
+    assert {p.name for p in FILES.iterdir()} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", TABLES)
+def test_fixture_table(name: str) -> None:
+    exp = EXPECTED[name]
+    t = _read(name)
+    assert t.file == f"files/{name}"
+    assert t.system == exp["system"]
+    assert (t.kind, t.format, t.sheet) == (exp["kind"], exp["format"], exp["sheet"])
+    assert [c.field for c in t.columns] == exp["fields"]
+    if exp["labels"] is not None:
+        assert [c.label for c in t.columns] == exp["labels"]
+    assert (t.school_code, t.school_source) == (exp["school_code"], exp["school_source"])
+    assert list(t.title_lines) == exp["title_lines"]
+    if exp["export_date"]:
+        assert t.export_date == dt.date.fromisoformat(exp["export_date"])
+    else:
+        mtime = dt.datetime.fromtimestamp(os.stat(FILES / name).st_mtime, tz=dt.UTC).date()
+        assert t.export_date == mtime
+    assert t.legacy_encoding == exp["legacy_encoding"]
+    assert list(t.duplicate_headers) == exp["duplicate_headers"]
+    # the exact Excel rows of the data: nothing lost, nothing extra (titles, header, blanks, footer)
+    assert [r for r, _ in t.rows] == exp["rows"]
+    if exp["rows"]:
+        assert _values(t.rows[0][1], exp["first"]) == exp["first"]
+        assert _values(t.rows[-1][1], exp["last"]) == exp["last"]
+
+
+def _values(row: tuple[Any, ...], expected: list[Any]) -> list[Any]:
+    """The row's values as the expectations store them, trailing empty cells ignored."""
+    got = [jsonable(v) for v in row]
+    while len(got) > len(expected) and got[-1] is None:
+        got.pop()
+    return got
+
+
+@pytest.mark.parametrize("name", TABLES)
+def test_row_values_are_raw(name: str) -> None:
+    """Strings are stripped and never empty; every value has a type normalise handles."""
+    allowed = (str, int, float, bool, dt.date, dt.datetime, dt.time, dt.timedelta, type(None))
+    t = _read(name)
+    for _, values in t.rows:
+        for v in values:
+            assert isinstance(v, allowed)
+            if isinstance(v, str):
+                assert v and v == v.strip()
+    indexes = [c.index for c in t.columns]
+    assert indexes == sorted(set(indexes))
+    assert all(c.index < len(values) for _, values in t.rows for c in t.columns)
+
+
+@pytest.mark.parametrize("name", FAULTS)
+def test_fixture_fault(name: str) -> None:
+    exp = EXPECTED[name]
+    cls = getattr(errors, exp["error"])
+    with pytest.raises(errors.ReadError) as info:
+        _read(name)
+    exc = info.value
+    assert type(exc) is cls
+    assert exc.file == f"files/{name}"
+    assert f"files/{name}" in str(exc)
+    for phrase in exp["message_has"]:
+        assert phrase.lower() in exc.message.lower(), exc.message
+
+
+def test_messages_name_what_to_fix() -> None:
+    msg = {n: _fault_message(n) for n in FAULTS}
+    assert "password" in msg["encrypted.xlsx"]
+    assert "Mã trường" in msg["no_school.xlsx"] and "file name" in msg["no_school.xlsx"]
+    assert "title line" in msg["no_school.xlsx"]
+    for m in msg.values():
+        assert ":" in m  # "<what is wrong>: <what to do>"
+
+
+def _fault_message(name: str) -> str:
+    try:
+        _read(name)
+    except errors.ReadError as exc:
+        return exc.message
+    raise AssertionError(f"{name} read without error")
+
+
+def test_find_export_files_skips_lock_and_hidden(tmp_path: Path) -> None:
+    found = find_export_files(FILES)
+    names = [p.name for p in found]
+    assert "~$open.xlsx" not in names and ".hidden.xlsx" not in names
+    assert names == sorted(names)
+    assert set(names) == {n for n, e in EXPECTED.items() if not e.get("skipped")}
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "x.XLSX").write_bytes(b"")
+    (tmp_path / "a" / "y.htm").write_bytes(b"")
+    (tmp_path / "a" / "notes.txt").write_bytes(b"")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "z.csv").write_bytes(b"")
+    rel = [p.relative_to(tmp_path).as_posix() for p in find_export_files(tmp_path)]
+    assert rel == ["a/b/x.XLSX", "a/y.htm"]
+
+
+def test_system_decides_ma_hoc_sinh(tmp_path: Path) -> None:
+    """The same header reads as vnEdu's own code in vnEdu files and as the MOET code in CSDL's."""
+    src = FILES / "title_rows_10.xlsx"
+    vn = read_table(src, "vnedu", FIXTURES)
+    cs = read_table(src, "csdl", FIXTURES)
+    assert vn.columns[1].field == "vnedu_id" and cs.columns[1].field == "moet_id"
+    # the MOET column is then a duplicate of the CSDL "Mã học sinh" column
+    assert cs.columns[2].field is None and cs.duplicate_headers == ("Mã định danh Bộ GD&ĐT",)
+
+
+def test_make_fixtures_is_deterministic(tmp_path: Path) -> None:
+    MAKER.main([str(tmp_path)])
+    for p in sorted(tmp_path.iterdir()):
+        assert p.read_bytes() == (FILES / p.name).read_bytes(), p.name
+
+
+def test_large_file_speed(tmp_path: Path) -> None:
+    """50,000 pupils: every row read, within a small factor of calamine reading the same cells."""
+    import python_calamine
+    import xlsxwriter
+
+    n = 50_000
+    path = tmp_path / "70689012_large.xlsx"
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    ws = wb.add_worksheet("DanhSach")
+    date_fmt = wb.add_format({"num_format": "dd/mm/yyyy"})
+    ws.write_row(0, 0, ["DANH SÁCH HỌC SINH"])
+    ws.write_row(2, 0, MAKER.STUDENT_HEADER)
+    for i in range(n):
+        row = MAKER.student_row(i)
+        ws.write_row(3 + i, 0, row[:4])
+        ws.write_datetime(3 + i, 4, dt.datetime.combine(row[4], dt.time()), date_fmt)
+        ws.write_row(3 + i, 5, row[5:])
+    ws.write_row(3 + n + 1, 0, ["Tổng cộng", n])
+    wb.close()
+
+    def floor() -> None:
+        wb = python_calamine.CalamineWorkbook.from_path(str(path))
+        wb.get_sheet_by_index(0).to_python()
+
+    floor()
+    t0 = time.perf_counter()
+    floor()
+    base = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    t = read_table(path, "vnedu", tmp_path)
+    took = time.perf_counter() - t0
+    assert len(t.rows) == n
+    assert t.rows[0][0] == 4 and t.rows[-1][0] == n + 3
+    assert t.school_code == "70689012"
+    assert took <= 2.5 * base + 0.2, (took, base)
