@@ -54,7 +54,7 @@ __all__ = [
     "vocab_key",
 ]
 
-_CACHE = 1 << 18  # lru_cache size for per-value functions
+_CACHE = 1 << 16  # lru_cache size for per-value functions (bounded memory at province scale)
 
 # --- the Vietnamese alphabet -----------------------------------------------------------------
 
@@ -495,8 +495,12 @@ def encode_cp1258(s: str, errors: str = "strict") -> bytes:
     its base letter (with circumflex, breve or horn: â ê ô ơ ư ă) plus a combining tone byte.
     ``errors`` applies to characters cp1258 cannot express at all.
     """
-    table = _cp1258_table(errors)
     s = unicodedata.normalize("NFC", s)
+    try:
+        return s.encode("cp1258")  # nothing to decompose
+    except UnicodeEncodeError:
+        pass
+    table = _cp1258_table(errors)
     return b"".join(table.get(c) or _cp1258_bytes(c, errors) for c in s)
 
 
@@ -547,8 +551,9 @@ def _value_votes(value: str) -> tuple[str | None, frozenset[str]]:
     A value with a letter only Unicode has (ư ơ ă đ ạ..., or a combining mark) is Unicode. Else
     each non-ASCII token is read as it stands and through each decoder. A token that is a
     Vietnamese syllable only once decoded is evidence for that encoding; one that is a syllable
-    as it stands and under no decoding is evidence for Unicode; tokens that read well both ways
-    ("Hoà" is VNI "Hồ", "Líp" is TCVN3 "Lớp") count for nothing. The side with more evidence wins.
+    as it stands and that decoding changes into a non-syllable is evidence for Unicode. Tokens
+    that read well both ways ("Hoà" is VNI "Hồ", "Líp" is TCVN3 "Lớp") or that no decoder changes
+    ("Ký", "Hà") count for nothing. The side with more evidence wins.
     """
     if value.isascii():
         return None, frozenset()
@@ -561,15 +566,18 @@ def _value_votes(value: str) -> tuple[str | None, frozenset[str]]:
         if not tok or tok.isascii():
             continue
         as_unicode = _is_syllable(unicodedata.normalize("NFC", tok.translate(_UNICODE_READING)))
-        legacy_readings = 0
+        legacy_readings = changed = 0
         for name, decode in _DECODERS.items():
             decoded = decode(tok)
-            if decoded != tok and _is_syllable(decoded):
+            if decoded == tok:
+                continue
+            changed += 1
+            if _is_syllable(decoded):
                 legacy_readings += 1
                 if not as_unicode:
                     scores[name] += 1
                     chars[name].update(c for c in tok if not c.isascii())
-        if as_unicode and not legacy_readings:
+        if as_unicode and changed and not legacy_readings:
             unicode_score += 1
     best = max(_DECODERS, key=lambda name: scores[name])
     if scores[best] > unicode_score:

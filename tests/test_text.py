@@ -387,7 +387,7 @@ def test_vni_all_letters_round_trip() -> None:
         assert text.decode_vni(text.encode_vni(letter)) == letter, letter
 
 
-# --- cp1258 ----------------------------------------------------------------------------------------
+# --- cp1258 ---------------------------------------------------------------------------------------
 
 
 def test_cp1258_all_letters_round_trip() -> None:
