@@ -44,6 +44,13 @@ def _parser() -> argparse.ArgumentParser:
         "load", help="read one period of both systems; write load_report.csv and rejected_rows.csv"
     )
     _period_args(load)
+
+    rec = sub.add_parser(
+        "reconcile",
+        help="reconcile one period; write discrepancies.csv, indicators.csv, load_report.csv, "
+        "rejected_rows.csv and reconciliation.xlsx (exit 0: agree, 1: discrepancies, 2: failed)",
+    )
+    _period_args(rec)
     return parser
 
 
@@ -93,13 +100,8 @@ def _load(args: argparse.Namespace) -> int:
     out = args.out or Path("out") / args.year / args.period
     write_csv(period.load_report, out / "load_report.csv")
     write_csv(period.rejected, out / "rejected_rows.csv")
-    for _, rej in period.rejected.iterrows():
-        where = f"{rej['file']}, sheet {rej['sheet'] or '-'}, row {rej['row']}"
-        col = f", column {rej['column']}" if rej["column"] else ""
-        print(f"{where}{col}: {rej['reason']}", file=sys.stderr)
+    _report_problems(period)
     rep = period.load_report
-    for _, r in rep[rep["message"] != ""].iterrows():
-        print(f"{r['file']}: {r['message']}", file=sys.stderr)
     print(f"{args.year} {vocab.PERIOD_LABELS[args.period]}: {len(rep)} files")
     for system in vocab.SYSTEMS:
         part = rep[rep["system"] == system]
@@ -117,7 +119,41 @@ def _load(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"sample": _sample, "load": _load}
+def _report_problems(period) -> None:
+    """One line per problem on stderr, naming file, sheet, row and column."""
+    for rej in period.rejected.itertuples(index=False):
+        where = f"{rej.file}, sheet {rej.sheet or '-'}, row {rej.row}"
+        col = f", column {rej.column}" if rej.column else ""
+        print(f"{where}{col}: {rej.reason}", file=sys.stderr)
+    rep = period.load_report
+    for r in rep[rep["message"] != ""].itertuples(index=False):
+        print(f"{r.file}: {r.message}", file=sys.stderr)
+
+
+def _reconcile(args: argparse.Namespace) -> int:
+    from eduwb.reconcile import reconcile, write_outputs
+
+    if not args.data.is_dir():
+        print(f"eduwb: data folder {args.data} does not exist", file=sys.stderr)
+        return EXIT_FAILED
+    log = logging.getLogger("eduwb")
+    result = reconcile(args.data, args.year, args.period, district=args.district,
+                       progress=None if args.quiet else log.debug)
+    out = args.out or Path("out") / args.year / args.period
+    _report_problems(result.period)
+    write_outputs(result, out)
+    counts = result.findings.groupby("category").size()
+    print(f"{args.year} {vocab.PERIOD_LABELS[args.period]}"
+          + (f", phòng {args.district}" if args.district else "")
+          + f": {len(result.findings)} sai lệch")
+    for category in vocab.CATEGORIES:
+        if counts.get(category, 0):
+            print(f"  {vocab.CATEGORY_LABELS[category]}: {int(counts[category])}")
+    print(f"Kết quả: {out}")
+    return EXIT_OK if result.clean else EXIT_FOUND
+
+
+_COMMANDS = {"sample": _sample, "load": _load, "reconcile": _reconcile}
 
 
 if __name__ == "__main__":

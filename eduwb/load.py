@@ -29,6 +29,8 @@ class Period:
     ``tables[kind]``: canonical records of both systems (column ``system``), columns
     ``schemas.columns(kind)``. ``load_report``: one row per file (outputs.md load_report.csv).
     ``rejected``: one row per rejected row or value (outputs.md rejected_rows.csv).
+    ``carried``: system, file, field — the canonical fields each export carries (a field an export
+    lacks is unknown there, not different).
     """
 
     data: Path
@@ -39,6 +41,7 @@ class Period:
     tables: dict[str, pd.DataFrame]
     load_report: pd.DataFrame
     rejected: pd.DataFrame
+    carried: pd.DataFrame
 
     def records(self, kind: str, system: str) -> pd.DataFrame:
         """The canonical records of one list kind from one system."""
@@ -86,6 +89,7 @@ def load_period(
     folder = data / year / period
     reports: list[dict] = []
     rejected: list[dict] = []
+    carried: list[tuple[str, str, str]] = []
     frames: dict[str, list[pd.DataFrame]] = {k: [] for k in vocab.LIST_KINDS}
     for system in vocab.SYSTEMS:
         files = find_export_files(folder / system) if (folder / system).is_dir() else []
@@ -107,6 +111,7 @@ def load_period(
                 continue
             reports.append(result.report)
             rejected.extend(result.rejected)
+            carried.extend((system, rel, f) for f in result.carried)
             if result.kind in frames and len(result.records):
                 frames[result.kind].append(result.records)
     tables = {
@@ -117,7 +122,8 @@ def load_period(
     report = report.sort_values(["system", "file", "sheet"], ignore_index=True)
     rej = pd.DataFrame(rejected, columns=list(vocab.REJECTED_ROW_COLUMNS))
     rej = rej.sort_values(["system", "file", "sheet", "row", "column"], ignore_index=True)
-    return Period(data, year, period, district, registry, tables, report, rej)
+    carried_frame = pd.DataFrame(carried, columns=["system", "file", "field"])
+    return Period(data, year, period, district, registry, tables, report, rej, carried_frame)
 
 
 def _other_district(name: str, registry: Registry, district: str) -> bool:

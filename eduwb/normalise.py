@@ -84,6 +84,7 @@ class NormalisedFile:
     records: pd.DataFrame  # columns schemas.columns(kind); empty for an unknown kind
     rejected: list[dict[str, Any]]  # rows of rejected_rows.csv
     report: dict[str, Any]  # one row of load_report.csv
+    carried: tuple[str, ...] = ()  # canonical fields (facility items) the export carries
 
 
 def normalise(raw: RawTable, registry: Registry | None = None) -> NormalisedFile:
@@ -141,7 +142,11 @@ def normalise(raw: RawTable, registry: Registry | None = None) -> NormalisedFile
         records = _records(raw.kind, fields, positions, rows, base, file_code, current)
     loaded = len(positions)
     report = _report(raw, n, loaded, n - loaded, "; ".join(messages))
-    return NormalisedFile(raw.kind, records, rejected, report)
+    if raw.kind == "facilities":
+        carried = tuple(sorted(set(records["item"].dropna())))
+    else:
+        carried = tuple(f for f in schemas.FIELDS_BY_KIND[raw.kind] if f in fields)
+    return NormalisedFile(raw.kind, records, rejected, report, carried)
 
 
 def _legacy_decoder(raw: RawTable) -> Callable[[list[Any]], list[Any]]:

@@ -1,0 +1,142 @@
+"""Indicator gaps ← record-level findings: both systems' counts side by side and the explained part.
+
+For each indicator cell, ``explained`` sums the contributions of the records behind the findings:
+a record only in vnEdu (or an extra duplicate there) adds its weight to the cells it counts in, one
+only in CSDL subtracts it, a linked pair with a finding adds (vnEdu cells − CSDL cells), and a school
+whose export is missing in one system contributes the other system's records. When every record is
+linked or reported and every field that places a record in a cell is compared, ``explained == diff``
+holds exactly; :func:`indicator_table` computes both independently so that the invariant is checked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from eduwb import indicators, vocab
+from eduwb.compare import KindResult
+from eduwb.load import Period
+
+INDICATOR_COLUMNS = ("year", "period", "level", "unit_code", "indicator", "breakdown", "vnedu",
+                     "csdl", "diff", "explained")
+LEVEL_ORDER = {"province": 0, "district": 1, "school": 2}
+
+
+def indicator_table(period: Period, kinds: dict[str, KindResult],
+                    findings: pd.DataFrame) -> pd.DataFrame:
+    """indicators.csv of outputs.md for one period (school, district and province rows)."""
+    start_year = int(period.year[:4])
+    schools = _school_units(period, kinds)
+    rows = []
+    for ind in indicators.for_period(period.period):
+        result = kinds[ind.kind]
+        cells = indicators.cells(ind)
+        status = {s: _availability(period, ind, s, schools) for s in vocab.SYSTEMS}
+        counts = {}
+        for system, frame in (("vnedu", result.vnedu), ("csdl", result.csdl)):
+            m = indicators.memberships(ind, frame, start_year)
+            counts[system] = m.groupby(["school_code", "breakdown"])["w"].sum()
+        contrib = _contributions(ind, result, findings, start_year)
+        for level, unit, members in _units(period, schools):
+            for cell in cells:
+                vals = {}
+                for system in vocab.SYSTEMS:
+                    vals[system] = _sum(counts[system], status[system], members, cell)
+                diff = (vals["vnedu"] - vals["csdl"]
+                        if not (np.isnan(vals["vnedu"]) or np.isnan(vals["csdl"])) else np.nan)
+                explained = (sum(contrib.get((s, cell), 0.0) for s in members)
+                             if not np.isnan(diff) else np.nan)
+                rows.append((period.year, period.period, level, unit, ind.id, cell,
+                             vals["vnedu"], vals["csdl"], diff, explained))
+    frame = pd.DataFrame(rows, columns=list(INDICATOR_COLUMNS))
+    for name in ("vnedu", "csdl", "diff", "explained"):
+        frame[name] = frame[name].round().astype("Int64")
+    order = {ind.id: i for i, ind in enumerate(indicators.CATALOGUE)}
+    frame = frame.assign(_l=frame["level"].map(LEVEL_ORDER), _i=frame["indicator"].map(order))
+    frame = frame.sort_values(["_l", "unit_code", "_i"], kind="stable")
+    return frame.drop(columns=["_l", "_i"]).reset_index(drop=True)
+
+
+def _school_units(period: Period, kinds: dict[str, KindResult]) -> list[str]:
+    codes = set(period.registry.schools_of(period.district)["school_code"])
+    for result in kinds.values():
+        for frame in (result.vnedu, result.csdl):
+            codes |= set(frame["school_code"].dropna())
+    return sorted(codes)
+
+
+def _units(period: Period, schools: list[str]):
+    """(level, unit_code, member schools) for the province, each district and each school."""
+    by_district: dict[str, list[str]] = {}
+    for code in schools:
+        district = period.registry.district_of(code)
+        if district:
+            by_district.setdefault(district, []).append(code)
+    registered = [s for codes in by_district.values() for s in codes]
+    if period.district is None:
+        yield "province", vocab.PROVINCE_CODE, registered
+    for district in sorted(by_district):
+        yield "district", district, by_district[district]
+    for code in schools:
+        yield "school", code, [code]
+
+
+def _availability(period: Period, ind: indicators.Indicator, system: str,
+                  schools: list[str]) -> dict[str, str]:
+    """Per school: 'ok' (countable), 'none' (no export of the list), 'unknown' (a needed field is
+    not carried by the export)."""
+    rep = period.load_report
+    files = rep[(rep["system"] == system) & (rep["kind"] == ind.kind)]
+    carried = period.carried[period.carried["system"] == system]
+    by_file = carried.groupby("file")["field"].agg(set).to_dict()
+    out = dict.fromkeys(schools, "none")
+    for file, code in zip(files["file"], files["school_code"], strict=True):
+        school = period.registry.current(code)
+        if school not in out:
+            continue
+        fields = by_file.get(file, set())
+        needs = ("item",) if ind.kind == "facilities" else ind.needs
+        ok = ind.kind == "facilities" or all(n in fields for n in needs)
+        if not ok:
+            out[school] = "unknown"
+        elif out[school] == "none":
+            out[school] = "ok"
+    return out
+
+
+def _sum(counts: pd.Series, status: dict[str, str], members: list[str], cell: str) -> float:
+    states = [status.get(s, "none") for s in members]
+    if not members or "unknown" in states or all(st == "none" for st in states):
+        return np.nan
+    total = 0.0
+    for school, st in zip(members, states, strict=True):
+        if st == "ok":
+            total += float(counts.get((school, cell), 0.0))
+    return total
+
+
+def _contributions(ind: indicators.Indicator, result: KindResult, findings: pd.DataFrame,
+                   start_year: int) -> dict[tuple[str, str], float]:
+    """(school, cell) → signed weight of the records behind this kind's findings."""
+    mine = findings[findings["_kind"] == ind.kind]
+    v_idx = set(mine["_v"].dropna())
+    c_idx = set(mine["_c"].dropna())
+    missing = findings[(findings["category"] == "school_missing")
+                       & (findings["field"] == ind.kind)]
+    for school, system in zip(missing["school_code"], _missing_system(missing), strict=True):
+        other = result.csdl if system == "vnedu" else result.vnedu
+        ids = set(other.index[other["school_code"] == school])
+        (c_idx if system == "vnedu" else v_idx).update(ids)
+    out: dict[tuple[str, str], float] = {}
+    for frame, ids, sign in ((result.vnedu, v_idx, 1.0), (result.csdl, c_idx, -1.0)):
+        if not ids:
+            continue
+        m = indicators.memberships(ind, frame.loc[sorted(ids)], start_year)
+        for (school, cell), w in m.groupby(["school_code", "breakdown"])["w"].sum().items():
+            out[(school, cell)] = out.get((school, cell), 0.0) + sign * w
+    return out
+
+
+def _missing_system(missing: pd.DataFrame) -> list[str]:
+    """Which system lacks the export, from the school_missing finding's value columns."""
+    return ["vnedu" if v else "csdl" for v in missing["vnedu_value"]]

@@ -1,0 +1,83 @@
+"""One period reconciled: load → link and compare → indicators and explanation → output files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from eduwb import vocab
+from eduwb.compare import FINDING_COLUMNS, KindResult, compare_period, school_findings
+from eduwb.explain import indicator_table
+from eduwb.load import Period, load_period
+from eduwb.report import write_csv, write_workbook
+
+SORT_KEYS = ["district_code", "school_code", "entity", "category", "field", "vnedu_id", "moet_id",
+             "full_name", "vnedu_value", "csdl_value"]
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """The results of one period: findings (outputs.md columns) and indicators, as DataFrames.
+
+    ``findings`` adds internal columns (``_kind``, ``_v``, ``_c``, ``_pair``) that point at the
+    records in ``kinds[kind].vnedu`` / ``.csdl``; ``discrepancies`` is the contract's view.
+    """
+
+    period: Period
+    kinds: dict[str, KindResult]
+    findings: pd.DataFrame
+    indicators: pd.DataFrame
+
+    @property
+    def discrepancies(self) -> pd.DataFrame:
+        """discrepancies.csv of outputs.md."""
+        return self.findings[list(vocab.DISCREPANCY_COLUMNS)]
+
+    @property
+    def clean(self) -> bool:
+        """True when the two systems agree (no finding at all)."""
+        return self.findings.empty
+
+    def summary(self) -> pd.DataFrame:
+        """Findings counted by category and entity."""
+        return (self.findings.groupby(["category", "entity"]).size().rename("findings")
+                .reset_index())
+
+
+def reconcile_period(period: Period) -> Reconciliation:
+    """Compare a loaded period and explain its indicator gaps."""
+    kinds = compare_period(period)
+    parts = [r.findings for r in kinds.values()] + [school_findings(period)]
+    findings = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
+        len(p) for p in parts) else pd.DataFrame(columns=list(FINDING_COLUMNS))
+    findings = findings.sort_values(SORT_KEYS, kind="stable", ignore_index=True)
+    table = indicator_table(period, kinds, findings)
+    return Reconciliation(period, kinds, findings, table)
+
+
+def reconcile(
+    data: Path | str,
+    year: str,
+    period: str,
+    *,
+    district: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Reconciliation:
+    """Load one period of both systems and reconcile it."""
+    return reconcile_period(load_period(data, year, period, district=district, progress=progress))
+
+
+def write_outputs(result: Reconciliation, out: Path | str) -> list[Path]:
+    """Write the files of outputs.md into ``out``; returns their paths."""
+    out = Path(out)
+    paths = [
+        write_csv(result.discrepancies, out / "discrepancies.csv"),
+        write_csv(result.indicators, out / "indicators.csv"),
+        write_csv(result.period.load_report, out / "load_report.csv"),
+        write_csv(result.period.rejected, out / "rejected_rows.csv"),
+        write_workbook(result, out / "reconciliation.xlsx"),
+    ]
+    return paths
