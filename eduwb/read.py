@@ -294,8 +294,11 @@ def _html_sheet(data: bytes, rel: str) -> _Sheet:
         m = _HTML_CHARSET.search(data[:4096])
         charset = m.group(1).decode("ascii").lower() if m else "utf-8"
         try:
-            content = data.decode(charset)
-        except (LookupError, UnicodeDecodeError):
+            if charset in ("windows-1258", "cp1258"):
+                content = text.decode_cp1258(data)
+            else:
+                content = data.decode(charset)
+        except (LookupError, UnicodeDecodeError, ValueError):
             content = _decode_text(data)
     content = re.sub(r"^\s*<\?xml[^>]*>", "", content)
     try:
@@ -352,6 +355,11 @@ def _span(value: str | None) -> int:
         return 1
 
 
+_LEGACY_DECODERS: dict[str, Callable[[str], str]] = {
+    "tcvn3": text.decode_tcvn3,
+    "vni": text.decode_vni,
+}
+
 _ENCRYPTED = "the workbook is password-protected: save it without a password and export again"
 _DAMAGED = (
     "the file is damaged and cannot be opened ({detail}): export it again from the system, "
@@ -362,6 +370,9 @@ _DAMAGED = (
 def _short(exc: BaseException) -> str:
     msg = " ".join(str(exc).split()) or type(exc).__name__
     return msg[:120]
+
+
+_HTML_TAGS = (b"<html", b"<table", b"<!doctype", b"<head", b"<body", b"<meta")
 
 
 def _sniff(path: Path, rel: str) -> tuple[str, bytes]:
@@ -385,7 +396,7 @@ def _sniff(path: Path, rel: str) -> tuple[str, bytes]:
     if low.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in low:
         raise ReadError("the file is an Excel 2003 XML spreadsheet: open it in Excel and save it "
                         "as .xlsx", file=rel)
-    if low.startswith(b"<") and any(t in low for t in (b"<html", b"<table", b"<!doctype")):
+    if low.startswith(b"<") and any(t in low for t in _HTML_TAGS):
         return "html", head
     if b"\x00" in probe:
         raise ReadError(_DAMAGED.format(detail="not a workbook, HTML or CSV file"), file=rel)
@@ -784,7 +795,9 @@ def read_table(path: Path, system: str, root: Path) -> RawTable:
         if line:
             title_lines.append(line)
     if title_lines and header.legacy:
-        title_lines, _ = text.repair_legacy(title_lines)
+        # the header decided the encoding: a few title lines are too little to detect it again
+        decode = _LEGACY_DECODERS[header.legacy]
+        title_lines = [s if s.isascii() else decode(s) for s in title_lines]
     title_lines = [text.clean(s) for s in title_lines]
 
     school, source = _find_school(data, columns, title_lines, path)
