@@ -21,7 +21,7 @@ from eduwb import text, vocab
 from eduwb.load import Period
 from eduwb.match import Comparison, link
 
-FINDING_COLUMNS = (*vocab.DISCREPANCY_COLUMNS, "_kind", "_v", "_c", "_pair")
+FINDING_COLUMNS = (*vocab.DISCREPANCY_COLUMNS, "_kind", "_v", "_c", "_pair", "_system")
 
 PEOPLE_COMPARED: dict[str, tuple[str, ...]] = {
     "students": (
@@ -99,7 +99,9 @@ def school_findings(period: Period) -> pd.DataFrame:
         for kind in vocab.LIST_KINDS:
             for system in vocab.SYSTEMS:
                 if (code, kind) in missing[system]:
-                    out.school_missing(code, kind, system)
+                    other = period.records(kind, "csdl" if system == "vnedu" else "vnedu")
+                    held = int((other["school_code"] == code).sum())
+                    out.school_missing(code, kind, system, held)
     rep = period.load_report
     for _, school in period.registry.merged_schools().iterrows():
         code = school["school_code"]
@@ -305,7 +307,7 @@ def show(value: object) -> str:
     if hasattr(value, "isoformat"):
         return value.isoformat()[:10]
     if isinstance(value, bool | np.bool_):
-        return "x" if value else ""
+        return str(bool(value))
     return str(value)
 
 
@@ -337,6 +339,7 @@ class _Findings:
             "_v": None,
             "_c": None,
             "_pair": None,
+            "_system": None,
         }
 
     def _who(self, row: pd.Series, other: pd.Series | None = None) -> dict:
@@ -425,10 +428,12 @@ class _Findings:
                              "không sửa tay trên CSDL ngành")
         self.rows.append(rec)
 
-    def school_missing(self, code: str, kind: str, system: str) -> None:
+    def school_missing(self, code: str, kind: str, system: str, held: int) -> None:
+        """The missing system's value is empty; the other's is the number of records it holds."""
         rec = self._base(code, "school_missing")
         rec["field"] = kind
-        rec[f"{system}_value"] = "không có tệp đọc được"
+        rec["_system"] = system
+        rec["csdl_value" if system == "vnedu" else "vnedu_value"] = str(held)
         name = vocab.SYSTEM_LABELS[system]
         if system == "vnedu":
             rec["action"] = (f"Trường xuất danh sách {ENTITY_LABELS[kind]} từ vnEdu "

@@ -119,11 +119,17 @@ def _contributions(ind: indicators.Indicator, result: KindResult, findings: pd.D
                    start_year: int) -> dict[tuple[str, str], float]:
     """(school, cell) → signed weight of the records behind this kind's findings."""
     mine = findings[findings["_kind"] == ind.kind]
-    v_idx = set(mine["_v"].dropna())
-    c_idx = set(mine["_c"].dropna())
+    paired = mine["_pair"].notna()
+    # A linked record explains through its pair's findings only (a duplicate group's linked
+    # representative is reported as a duplicate but its gap is its pair's).
+    linked_v, linked_c = set(result.links["left"]), set(result.links["right"])
+    v_idx = {i for i, p in zip(mine["_v"], paired, strict=True)
+             if pd.notna(i) and (p or i not in linked_v)}
+    c_idx = {i for i, p in zip(mine["_c"], paired, strict=True)
+             if pd.notna(i) and (p or i not in linked_c)}
     missing = findings[(findings["category"] == "school_missing")
                        & (findings["field"] == ind.kind)]
-    for school, system in zip(missing["school_code"], _missing_system(missing), strict=True):
+    for school, system in zip(missing["school_code"], missing["_system"], strict=True):
         other = result.csdl if system == "vnedu" else result.vnedu
         ids = set(other.index[other["school_code"] == school])
         (c_idx if system == "vnedu" else v_idx).update(ids)
@@ -136,7 +142,3 @@ def _contributions(ind: indicators.Indicator, result: KindResult, findings: pd.D
             out[(school, cell)] = out.get((school, cell), 0.0) + sign * w
     return out
 
-
-def _missing_system(missing: pd.DataFrame) -> list[str]:
-    """Which system lacks the export, from the school_missing finding's value columns."""
-    return ["vnedu" if v else "csdl" for v in missing["vnedu_value"]]

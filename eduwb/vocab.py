@@ -354,7 +354,7 @@ HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "classes": {
         "school_code": ("Mã trường",),
-        "class_name": ("Tên lớp", "Lớp", "Lớp học"),
+        "class_name": ("Tên lớp", "Lớp", "Lớp học", "Mã lớp"),
         "grade": ("Khối", "Khối học", "Khối lớp"),
         "two_sessions": ("Học 2 buổi/ngày", "Học 2 buổi/ ngày"),
         "sessions_per_day": ("Số buổi/ngày", "Số buổi học/ngày"),

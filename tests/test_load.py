@@ -146,7 +146,7 @@ def test_bad_parameters_and_missing_registry(data: Path, tmp_path: Path) -> None
         eduwb.load_period(data, YEAR, "giua_nam")
     with pytest.raises(ParameterError, match="district"):
         eduwb.load_period(data, YEAR, PERIOD, district="999")
-    with pytest.raises(RegistryError, match="truong.xlsx"):
+    with pytest.raises(RegistryError, match=r"truong\.xlsx"):
         eduwb.load_period(tmp_path / "nowhere", YEAR, PERIOD)
 
 
