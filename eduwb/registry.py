@@ -121,7 +121,7 @@ def read_sheet(
 
     try:
         book = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # noqa: BLE001 - calamine raises several types
+    except Exception as exc:
         raise RegistryError(f"cannot open the workbook ({exc})", file=str(path)) from exc
     keys = {text.header_key(label): name for name, labels in headers.items() for label in labels}
     for sheet in book.sheet_names:
