@@ -707,8 +707,13 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _data_rows(rows: list[list[Cell]], start: int) -> list[tuple[int, tuple[Cell, ...]]]:
-    """Non-blank rows from ``start`` up to the footer, with their 1-based Excel row numbers."""
+def _data_rows(rows: list[list[Cell]], start: int,
+               legacy: str | None = None) -> list[tuple[int, tuple[Cell, ...]]]:
+    """Non-blank rows from ``start`` up to the footer, with their 1-based Excel row numbers.
+
+    In a legacy-encoded file the footer is legacy text too: it is decoded before the test.
+    """
+    decode = _LEGACY_DECODERS[legacy] if legacy else None
     out = []
     append = out.append
     maybe_footer = _maybe_footer
@@ -720,8 +725,11 @@ def _data_rows(rows: list[list[Cell]], start: int) -> list[tuple[int, tuple[Cell
             if values.count(None) == len(values):
                 continue
             first = next(v for v in values if v is not None)
-        if first.__class__ is str and maybe_footer(first) and _is_footer(first):
-            break
+        if first.__class__ is str:
+            if decode is not None and not first.isascii():
+                first = decode(first)
+            if maybe_footer(first) and _is_footer(first):
+                break
         append((i + 1, values))
     return out
 
@@ -783,7 +791,7 @@ def read_table(path: Path, system: str, root: Path) -> RawTable:
     with _no_gc():
         rows = sheet.load()
         _fill_merged_down(rows, sheet.merges, header.bottom + 1)
-        data = _data_rows(rows, header.bottom + 1)
+        data = _data_rows(rows, header.bottom + 1, header.legacy)
 
     columns = tuple(
         RawColumn(c, label, fld)
