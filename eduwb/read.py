@@ -403,11 +403,15 @@ def _sniff(path: Path, rel: str) -> tuple[str, bytes]:
     return "csv", head
 
 
-def _ole_is_encrypted(path: Path) -> bool:
-    """An OLE file holding an encrypted OOXML package (or a BIFF file with a password)."""
+def _ole_has_encryption_info(path: Path) -> bool:
+    """An OLE file holding an encrypted OOXML package (it has an EncryptionInfo stream)."""
     with path.open("rb") as f:
-        data = f.read()
-    if _ENCRYPTION_INFO in data:
+        return _ENCRYPTION_INFO in f.read()
+
+
+def _ole_is_encrypted(path: Path) -> bool:
+    """An OLE file that is encrypted: an OOXML package, or a BIFF workbook with a password."""
+    if _ole_has_encryption_info(path):
         return True
     try:
         import msoffcrypto  # optional (dev dependency): detects BIFF FILEPASS too
@@ -421,10 +425,16 @@ def _ole_is_encrypted(path: Path) -> bool:
 
 
 def _sheets(path: Path, fmt: str, rel: str) -> Iterator[_Sheet]:
-    if fmt == "xls" and _ole_is_encrypted(path):
+    if fmt == "xls" and _ole_has_encryption_info(path):
         raise ReadError(_ENCRYPTED, file=rel)
     if fmt in ("xlsx", "xls"):
-        yield from _calamine_sheets(path, fmt, rel)
+        try:
+            yield from _calamine_sheets(path, fmt, rel)
+        except ReadError as exc:
+            # a BIFF workbook with a password: say so rather than "damaged"
+            if fmt == "xls" and exc.message != _ENCRYPTED and _ole_is_encrypted(path):
+                raise ReadError(_ENCRYPTED, file=rel, sheet=exc.sheet) from exc
+            raise
         return
     data = path.read_bytes()
     if fmt == "html":
@@ -643,10 +653,12 @@ def _find_school(rows: Sequence[tuple[int, tuple[Cell, ...]]], columns: Sequence
                  title_lines: Sequence[str], path: Path) -> tuple[str | None, str | None]:
     col = next((c.index for c in columns if c.field == "school_code"), None)
     if col is not None:
-        counts = Counter(
-            code for _, values in rows
-            if col < len(values) and (code := _school_code_value(values[col])) is not None
-        )
+        raw = Counter([values[col] for _, values in rows if col < len(values)])
+        counts: Counter[str] = Counter()
+        for value, k in raw.items():  # distinct values only: "70689012", 70689012.0, ...
+            code = _school_code_value(value)
+            if code is not None:
+                counts[code] += k
         if counts:
             return counts.most_common(1)[0][0], "column"
     for line in title_lines:

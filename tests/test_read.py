@@ -184,14 +184,18 @@ def test_large_file_speed(tmp_path: Path) -> None:
         wb = python_calamine.CalamineWorkbook.from_path(str(path))
         wb.get_sheet_by_index(0).to_python()
 
-    floor()
-    t0 = time.perf_counter()
-    floor()
-    base = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    t = read_table(path, "vnedu", tmp_path)
-    took = time.perf_counter() - t0
+    def best_of(runs: int, f: Any) -> tuple[float, Any]:
+        times, result = [], None
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            result = f()
+            times.append(time.perf_counter() - t0)
+        return min(times), result
+
+    base, _ = best_of(2, floor)
+    took, t = best_of(2, lambda: read_table(path, "vnedu", tmp_path))
     assert len(t.rows) == n
     assert t.rows[0][0] == 4 and t.rows[-1][0] == n + 3
     assert t.school_code == "70689012"
+    # a regression guard on a shared machine; benchmarks/ holds the real measurement (<= 1.5x)
     assert took <= 2.5 * base + 0.2, (took, base)
