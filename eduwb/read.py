@@ -55,18 +55,18 @@ class RawColumn:
 class RawTable:
     """The table of one export file: where it came from, its columns and its raw data rows."""
 
-    system: str
-    file: str
-    sheet: str
-    format: str
-    kind: str
+    system: str  # "vnedu" | "csdl"
+    file: str  # relative to the DATA root, forward slashes
+    sheet: str  # "" for CSV and HTML
+    format: str  # "xlsx" | "xls" | "html" | "csv", by content
+    kind: str  # "students" | "staff" | "classes" | "facilities" | "unknown"
     columns: tuple[RawColumn, ...]
-    rows: tuple[tuple[int, tuple[Cell, ...]], ...]
-    school_code: str | None
-    school_source: str | None
-    export_date: dt.date | None
+    rows: tuple[tuple[int, tuple[Cell, ...]], ...]  # (Excel row number, values) of data rows
+    school_code: str | None  # 8 digits; None only for a list of unknown kind
+    school_source: str | None  # "column" | "title" | "filename"
+    export_date: dt.date | None  # "Ngày xuất" title line, else the file's mtime (UTC)
     title_lines: tuple[str, ...]
-    legacy_encoding: str | None
+    legacy_encoding: str | None  # "tcvn3" | "vni" when the header was legacy-encoded
     duplicate_headers: tuple[str, ...] = ()  # labels of columns whose field was already taken
 
 
