@@ -162,7 +162,8 @@ def _student_faults(f: _Faults, vn: list[dict], cs: list[dict], period: str,
                 if others:
                     c["grade"], c["class_name"] = g, rng.choice(others)
             elif fld == "status":
-                r["status"], r["status_date"] = "Chuyển đi kỳ 1", r["dob"].replace(year=2021)
+                when = r["dob"].replace(year=2021, day=min(r["dob"].day, 28))
+                r["status"], r["status_date"] = "Chuyển đi kỳ 1", when
                 if period == "dau_nam":
                     r["status"] = "Chuyển đi trong hè"
                 if period == "cuoi_nam":
@@ -241,7 +242,7 @@ def _class_faults(f: _Faults, vn: list[dict], cs: list[dict], exclude: set[str])
 
 def _facility_faults(f: _Faults, cs: list[dict], exclude: set[str]) -> None:
     schools = sorted({r["school"] for r in cs if r["school"] not in exclude})
-    for school in f.rng.sample(schools, _count(len(schools), 0.06)):
+    for school in f.rng.sample(schools, min(len(schools), _count(len(schools), 0.06, 2))):
         rows = [r for r in cs if r["school"] == school]
         r = f.rng.choice(rows)
         r["count"] = r["count"] + f.rng.choice((1, 2, -1)) if r["count"] > 0 else 1
@@ -307,7 +308,7 @@ def plan_exports(world: World) -> tuple[Structure, dict[str, list[Export]]]:
                         classes_by, excl)
         _staff_faults(f, sets["vnedu"]["staff"], sets["csdl"]["staff"], excl)
         _class_faults(f, sets["vnedu"]["classes"], sets["csdl"]["classes"], excl)
-        _facility_faults(f, sets["csdl"]["facilities"], excl)
+        _facility_faults(f, sets["csdl"]["facilities"], excl | {st.vnedu_missing[1]})
         by_school: dict[str, dict[str, dict[str, list[dict]]]] = {}
         for system, kinds in sets.items():
             for kind, recs in kinds.items():

@@ -210,12 +210,13 @@ def choose(exports: list[Export], seed: int, multi_grade: dict[str, bool],
         styles.append(st)
     order = list(range(len(exports)))
     random.Random(f"eduwb-sample:{seed}:force").shuffle(order)
+    taken: set[int] = set()
     for kind in NOISE_KINDS:
         if any(kind in st.noise for st in styles) or kind in ("corrupt_file",):
             continue
         for i in order:
             e, st = exports[i], styles[i]
-            if e.corrupt or (e.junk_rows and kind == "tcvn3"):
+            if e.corrupt or i in taken or (e.junk_rows and kind == "tcvn3"):
                 continue
             rng = random.Random(f"eduwb-sample:{seed}:force:{kind}:{i}")
             if kind in FORMATS:
@@ -233,6 +234,7 @@ def choose(exports: list[Export], seed: int, multi_grade: dict[str, bool],
             _fill(e, new, rng, multi_grade[e.school], slash[e.school], new_forced)
             if kind in new.noise:
                 styles[i] = new
+                taken.add(i)
                 break
     return styles
 

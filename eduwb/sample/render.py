@@ -575,7 +575,7 @@ def _write(path: Path, st: Style, grid, merges, sheet, cats, cats_first: bool) -
 def _write_xlsx(path: Path, grid, merges, sheet, cats, cats_first) -> None:
     import xlsxwriter
 
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
+    wb = xlsxwriter.Workbook(str(path), {"in_memory": True, "strings_to_numbers": False,
                                          "strings_to_formulas": False, "strings_to_urls": False})
     wb.set_properties({"created": CREATED, "author": "vnEdu" if "DanhSach" in path.name else ""})
     dfmt = wb.add_format({"num_format": "dd/mm/yyyy"})

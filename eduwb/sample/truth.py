@@ -122,7 +122,7 @@ def _diff_kind(row, district: str, code: str, kind: str, ev: list[dict], ec: lis
         v = rv[0] if rv else None
         c = rc[0] if rc else None
         vid, mid, name = ident(v)
-        cvid, cmid, cname = ident(c)
+        _cvid, cmid, cname = ident(c)
         mid = mid or cmid
         name = name or cname
         fld = c["item"] if kind == "facilities" and c else (v["item"] if kind == "facilities"
