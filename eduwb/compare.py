@@ -12,6 +12,7 @@ and ``_pair`` (a linked pair's id) let :mod:`eduwb.explain` trace each finding t
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,8 +73,8 @@ def compare_kind(period: Period, kind: str) -> KindResult:
     v = _prepared(period.records(kind, "vnedu"), kind)
     c = _prepared(period.records(kind, "csdl"), kind)
     out = _Findings(period, kind)
-    rep_v = _duplicates(v, kind, "vnedu", out)
-    rep_c = _duplicates(c, kind, "csdl", out)
+    rep_v = _duplicates(v, kind, "vnedu", out, _codes(c))
+    rep_c = _duplicates(c, kind, "csdl", out, _codes(v))
     linkage = _link(v[rep_v], c[rep_c], kind)
     links = linkage.links.reset_index(drop=True)
     carried = _carried_pairs(period)
@@ -123,19 +124,26 @@ def school_findings(period: Period) -> pd.DataFrame:
 def _prepared(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     frame = frame.copy()
     if kind in PEOPLE_COMPARED:
-        names = frame["full_name"].map(_fold, na_action="ignore")
-        frame["_name"] = names
-        frame["_given"] = names.map(lambda n: text.split_name(n)[2], na_action="ignore")
+        # Exact keys keep the accents (twins are often Tiến and Tiên); blocks fold them.
+        frame["_name"] = frame["full_name"].map(text.fold_case, na_action="ignore")
+        frame["_given"] = frame["full_name"].map(
+            lambda n: text.split_name(text.fold_accents(n))[2], na_action="ignore")
         frame["_dob"] = frame["dob"].map(lambda d: d.isoformat() if d is not None else None)
     return frame
 
 
-def _fold(name: str) -> str:
-    return text.fold_accents(name)
+def _codes(frame: pd.DataFrame) -> set[str]:
+    return set(frame["moet_id"].dropna()) if "moet_id" in frame else set()
 
 
-def _duplicates(frame: pd.DataFrame, kind: str, system: str, out: _Findings) -> pd.Series:
-    """Report duplicate groups; return the mask of records that take part in linking."""
+def _duplicates(frame: pd.DataFrame, kind: str, system: str, out: _Findings,
+                other_codes: set[str]) -> pd.Series:
+    """Report duplicate groups; return the mask of records that take part in linking.
+
+    Same school and MOET code (or vnEdu code), or same school, name and birth date, make a group
+    (the same MOET code at two schools too, unless it is a transfer). Two records with different
+    MOET codes that the other system also holds are two people, not a duplicate.
+    """
     parent = {i: i for i in frame.index}
 
     def find(i):
@@ -151,15 +159,25 @@ def _duplicates(frame: pd.DataFrame, kind: str, system: str, out: _Findings) -> 
 
     for keys in _duplicate_keys(kind):
         sub = frame[keys].dropna()
-        for _, idx in sub.groupby(keys, sort=False).groups.items():
-            if len(idx) > 1:
-                union(list(idx))
+        sub = sub[sub.duplicated(keep=False)]
+        for _, idx in sub.groupby(keys, sort=False).indices.items():
+            members = list(sub.index[idx])
+            if "moet_id" in keys or "moet_id" not in frame:
+                union(members)
+                continue
+            codes = frame.loc[members, "moet_id"]
+            for a, b in itertools.combinations(members, 2):
+                ca, cb = codes[a], codes[b]
+                if not (pd.notna(ca) and pd.notna(cb) and ca != cb and ca in other_codes
+                        and cb in other_codes):
+                    union([a, b])
     if kind in PEOPLE_COMPARED and "moet_id" in frame:
-        for _, idx in frame.dropna(subset=["moet_id"]).groupby("moet_id").groups.items():
-            idx = list(idx)
-            schools = frame.loc[idx, "school_code"]
-            if len(idx) > 1 and schools.nunique() > 1 and not _is_transfer(frame.loc[idx], kind):
-                union(idx)
+        coded = frame.dropna(subset=["moet_id"])
+        coded = coded[coded["moet_id"].duplicated(keep=False)]
+        for _, pos in coded.groupby("moet_id").indices.items():
+            group = coded.iloc[pos]
+            if group["school_code"].nunique() > 1 and not _is_transfer(group, kind):
+                union(list(group.index))
     groups: dict = {}
     for i in frame.index:
         groups.setdefault(find(i), []).append(i)
@@ -256,32 +274,43 @@ def _compare_pairs(
     else:
         fields = ("count",)
     for field in fields:
-        a = lv[field].tolist() if field in lv else [None] * len(lv)
-        b = lc[field].tolist() if field in lc else [None] * len(lc)
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            if kind == "facilities":
-                shared = lv.at[i, "item"] in common[pair_files[i]]
-            else:
-                shared = field in common[pair_files[i]]
-            if shared and not same_value(field, x, y):
-                out.mismatch(lv.loc[i], lc.loc[i], links.at[i, "left"], links.at[i, "right"], i,
-                             lv.at[i, "item"] if kind == "facilities" else field, x, y)
+        if kind == "facilities":
+            shared = [lv.at[i, "item"] in common[pf] for i, pf in enumerate(pair_files)]
+        else:
+            shared = [field in common[pf] for pf in pair_files]
+        a = lv[field] if field in lv else pd.Series([None] * len(lv))
+        b = lc[field] if field in lc else pd.Series([None] * len(lc))
+        differ = np.asarray(shared, dtype=bool) & ~_same_values(field, a, b)
+        for i in np.flatnonzero(differ):
+            out.mismatch(lv.loc[i], lc.loc[i], links.at[i, "left"], links.at[i, "right"], i,
+                         lv.at[i, "item"] if kind == "facilities" else field, a.iat[i], b.iat[i])
+
+
+def _same_values(field: str, a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Whether aligned values agree: both missing, or equal (names case-insensitively; a
+    bare disability mark agrees with any type)."""
+    a = a.astype(object).reset_index(drop=True)
+    b = b.astype(object).reset_index(drop=True)
+    na, nb = a.isna().to_numpy(), b.isna().to_numpy()
+    if field in NAME_FIELDS:
+        a = a.map(lambda x: text.fold_case(str(x)), na_action="ignore")
+        b = b.map(lambda x: text.fold_case(str(x)), na_action="ignore")
+    a = a.where(~na, _NA).to_numpy()
+    b = b.where(~nb, _NA).to_numpy()
+    equal = np.fromiter((x == y for x, y in zip(a, b, strict=True)), bool, len(a)) & ~na & ~nb
+    if field == "disability":
+        # A bare mark ("x", "Có") agrees with any type: compare disabled / not disabled.
+        yes = (a == vocab.DISABILITY_YES) | (b == vocab.DISABILITY_YES)
+        both_disabled = (a != vocab.DISABILITY_NONE) & (b != vocab.DISABILITY_NONE)
+        equal |= yes & both_disabled & ~na & ~nb
+    return equal | (na & nb)
+
+
+_NA = object()  # stands for a missing value inside comparisons
 
 
 def _absent(x: object) -> bool:
     return x is None or x is pd.NA or (isinstance(x, float) and x != x)
-
-
-def same_value(field: str, a: object, b: object) -> bool:
-    """Whether two canonical values agree (names case-insensitively; a bare disability mark
-    agrees with any type)."""
-    if _absent(a) or _absent(b):
-        return _absent(a) and _absent(b)
-    if field in NAME_FIELDS:
-        return text.fold_case(str(a)) == text.fold_case(str(b))
-    if field == "disability" and vocab.DISABILITY_YES in (a, b):
-        return (a == vocab.DISABILITY_NONE) == (b == vocab.DISABILITY_NONE)
-    return a == b
 
 
 def _missing_exports(period: Period) -> dict[str, set[tuple[str, str]]]:

@@ -27,34 +27,61 @@ def indicator_table(period: Period, kinds: dict[str, KindResult],
     """indicators.csv of outputs.md for one period (school, district and province rows)."""
     start_year = int(period.year[:4])
     schools = _school_units(period, kinds)
-    rows = []
+    units = list(_units(period, schools))
+    position = {code: i for i, code in enumerate(schools)}
+    parts = []
     for ind in indicators.for_period(period.period):
         result = kinds[ind.kind]
         cells = indicators.cells(ind)
-        status = {s: _availability(period, ind, s, schools) for s in vocab.SYSTEMS}
-        counts = {}
+        grid = {}
         for system, frame in (("vnedu", result.vnedu), ("csdl", result.csdl)):
             m = indicators.memberships(ind, frame, start_year)
-            counts[system] = m.groupby(["school_code", "breakdown"])["w"].sum()
-        contrib = _contributions(ind, result, findings, start_year)
-        for level, unit, members in _units(period, schools):
-            for cell in cells:
-                vals = {}
-                for system in vocab.SYSTEMS:
-                    vals[system] = _sum(counts[system], status[system], members, cell)
-                diff = (vals["vnedu"] - vals["csdl"]
-                        if not (np.isnan(vals["vnedu"]) or np.isnan(vals["csdl"])) else np.nan)
-                explained = (sum(contrib.get((s, cell), 0.0) for s in members)
-                             if not np.isnan(diff) else np.nan)
-                rows.append((period.year, period.period, level, unit, ind.id, cell,
-                             vals["vnedu"], vals["csdl"], diff, explained))
-    frame = pd.DataFrame(rows, columns=list(INDICATOR_COLUMNS))
+            grid[system] = _grid(m, schools, cells)
+        contrib = _grid(_contributions(ind, result, findings, start_year), schools, cells)
+        state = {s: _availability(period, ind, s, schools) for s in vocab.SYSTEMS}
+        for level, unit, members in units:
+            rows = [position[m] for m in members]
+            vals = {s: _unit_sum(grid[s], state[s], rows) for s in vocab.SYSTEMS}
+            diff = vals["vnedu"] - vals["csdl"]
+            explained = np.where(np.isnan(diff), np.nan, contrib[rows].sum(axis=0))
+            parts.append(pd.DataFrame({
+                "year": period.year, "period": period.period, "level": level,
+                "unit_code": unit, "indicator": ind.id, "breakdown": cells,
+                "vnedu": vals["vnedu"], "csdl": vals["csdl"], "diff": diff,
+                "explained": explained,
+            }))
+    if not parts:
+        return pd.DataFrame(columns=list(INDICATOR_COLUMNS))
+    frame = pd.concat(parts, ignore_index=True)
     for name in ("vnedu", "csdl", "diff", "explained"):
         frame[name] = frame[name].round().astype("Int64")
     order = {ind.id: i for i, ind in enumerate(indicators.CATALOGUE)}
     frame = frame.assign(_l=frame["level"].map(LEVEL_ORDER), _i=frame["indicator"].map(order))
     frame = frame.sort_values(["_l", "unit_code", "_i"], kind="stable")
     return frame.drop(columns=["_l", "_i"]).reset_index(drop=True)
+
+
+def _grid(m: pd.DataFrame, schools: list[str], cells: list[str]) -> np.ndarray:
+    """Summed weights as a schools × cells array."""
+    out = np.zeros((len(schools), len(cells)))
+    if len(m):
+        sums = m.groupby(["school_code", "breakdown"])["w"].sum()
+        si = {s: i for i, s in enumerate(schools)}
+        ci = {c: j for j, c in enumerate(cells)}
+        for (school, cell), w in sums.items():
+            if school in si and cell in ci:
+                out[si[school], ci[cell]] += w
+    return out
+
+
+def _unit_sum(grid: np.ndarray, state: list[str], rows: list[int]) -> np.ndarray:
+    """A unit's counts: missing when a member's export lacks a needed field or no member has an
+    export; else the sum over members that have one."""
+    states = [state[r] for r in rows]
+    if not rows or "unknown" in states or all(st == "none" for st in states):
+        return np.full(grid.shape[1], np.nan)
+    ok = [r for r, st in zip(rows, states, strict=True) if st == "ok"]
+    return grid[ok].sum(axis=0)
 
 
 def _school_units(period: Period, kinds: dict[str, KindResult]) -> list[str]:
@@ -82,7 +109,7 @@ def _units(period: Period, schools: list[str]):
 
 
 def _availability(period: Period, ind: indicators.Indicator, system: str,
-                  schools: list[str]) -> dict[str, str]:
+                  schools: list[str]) -> list[str]:
     """Per school: 'ok' (countable), 'none' (no export of the list), 'unknown' (a needed field is
     not carried by the export)."""
     rep = period.load_report
@@ -101,23 +128,12 @@ def _availability(period: Period, ind: indicators.Indicator, system: str,
             out[school] = "unknown"
         elif out[school] == "none":
             out[school] = "ok"
-    return out
-
-
-def _sum(counts: pd.Series, status: dict[str, str], members: list[str], cell: str) -> float:
-    states = [status.get(s, "none") for s in members]
-    if not members or "unknown" in states or all(st == "none" for st in states):
-        return np.nan
-    total = 0.0
-    for school, st in zip(members, states, strict=True):
-        if st == "ok":
-            total += float(counts.get((school, cell), 0.0))
-    return total
+    return [out[s] for s in schools]
 
 
 def _contributions(ind: indicators.Indicator, result: KindResult, findings: pd.DataFrame,
-                   start_year: int) -> dict[tuple[str, str], float]:
-    """(school, cell) → signed weight of the records behind this kind's findings."""
+                   start_year: int) -> pd.DataFrame:
+    """Memberships of the records behind this kind's findings, weights signed (+ vnEdu)."""
     mine = findings[findings["_kind"] == ind.kind]
     paired = mine["_pair"].notna()
     # A linked record explains through its pair's findings only (a duplicate group's linked
@@ -133,12 +149,10 @@ def _contributions(ind: indicators.Indicator, result: KindResult, findings: pd.D
         other = result.csdl if system == "vnedu" else result.vnedu
         ids = set(other.index[other["school_code"] == school])
         (c_idx if system == "vnedu" else v_idx).update(ids)
-    out: dict[tuple[str, str], float] = {}
+    parts = []
     for frame, ids, sign in ((result.vnedu, v_idx, 1.0), (result.csdl, c_idx, -1.0)):
-        if not ids:
-            continue
-        m = indicators.memberships(ind, frame.loc[sorted(ids)], start_year)
-        for (school, cell), w in m.groupby(["school_code", "breakdown"])["w"].sum().items():
-            out[(school, cell)] = out.get((school, cell), 0.0) + sign * w
-    return out
-
+        if ids:
+            m = indicators.memberships(ind, frame.loc[sorted(ids)], start_year)
+            parts.append(m.assign(w=m["w"] * sign))
+    return (pd.concat(parts, ignore_index=True) if parts
+            else pd.DataFrame(columns=["idx", "school_code", "breakdown", "w"]))

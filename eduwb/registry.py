@@ -51,6 +51,7 @@ class Registry:
     schools: pd.DataFrame
     districts: pd.DataFrame
     _current: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    _district: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_frames(cls, schools: pd.DataFrame, districts: pd.DataFrame) -> Registry:
@@ -58,7 +59,8 @@ class Registry:
         for code, olds in zip(schools["school_code"], schools["old_codes"], strict=True):
             for old in olds:
                 current[old] = code
-        return cls(schools, districts, current)
+        district = dict(zip(schools["school_code"], schools["district_code"], strict=True))
+        return cls(schools, districts, current, district)
 
     def current(self, code: str | None) -> str | None:
         """The school's current code for any of its codes; unknown codes are returned as given."""
@@ -76,9 +78,7 @@ class Registry:
 
     def district_of(self, code: str | None) -> str | None:
         """The district office of a school (by any of its codes)."""
-        current = self.current(code)
-        row = self.schools.loc[self.schools["school_code"] == current, "district_code"]
-        return None if row.empty else row.iloc[0]
+        return self._district.get(self.current(code))
 
     def schools_of(self, district: str | None = None) -> pd.DataFrame:
         """The schools of one district office, or all of them."""
