@@ -344,6 +344,7 @@ def _report(raw: RawTable, read: int, loaded: int, rejected: int, message: str) 
         "rows_loaded": loaded,
         "rows_rejected": rejected,
         "message": message,
+        "export_date": raw.export_date,
     }
 
 

@@ -83,6 +83,7 @@ LOAD_REPORT_COLUMNS: tuple[str, ...] = (
     "rows_loaded",
     "rows_rejected",
     "message",
+    "export_date",  # added at the end (outputs.md allows it): "Ngày xuất" title line, else mtime
 )
 REJECTED_ROW_COLUMNS: tuple[str, ...] = (
     "system",
