@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from eduwb import schemas, vocab
+from eduwb import vocab
 from eduwb.errors import EduwbError, ParameterError, ReadError
-from eduwb.normalise import normalise
+from eduwb.normalise import frame, normalise
 from eduwb.read import find_export_files, read_table
 from eduwb.registry import Registry, load_registry
 
@@ -90,7 +90,7 @@ def load_period(
     reports: list[dict] = []
     rejected: list[dict] = []
     carried: list[tuple[str, str, str]] = []
-    frames: dict[str, list[pd.DataFrame]] = {k: [] for k in vocab.LIST_KINDS}
+    parts: dict[str, list[dict]] = {k: [] for k in vocab.LIST_KINDS}
     for system in vocab.SYSTEMS:
         files = find_export_files(folder / system) if (folder / system).is_dir() else []
         for path in files:
@@ -112,12 +112,9 @@ def load_period(
             reports.append(result.report)
             rejected.extend(result.rejected)
             carried.extend((system, rel, f) for f in result.carried)
-            if result.kind in frames and len(result.records):
-                frames[result.kind].append(result.records)
-    tables = {
-        kind: _sorted(pd.concat(parts, ignore_index=True) if parts else _empty(kind), kind)
-        for kind, parts in frames.items()
-    }
+            if result.kind in parts and result.records:
+                parts[result.kind].append(result.records)
+    tables = {kind: _sorted(frame(kind, files), kind) for kind, files in parts.items()}
     report = pd.DataFrame(reports, columns=list(vocab.LOAD_REPORT_COLUMNS))
     report = report.sort_values(["system", "file", "sheet"], ignore_index=True)
     rej = pd.DataFrame(rejected, columns=list(vocab.REJECTED_ROW_COLUMNS))
@@ -147,10 +144,6 @@ def _unreadable(system: str, rel: str, exc: EduwbError) -> dict:
         "rows_rejected": 0,
         "message": exc.message if isinstance(exc, ReadError) else str(exc),
     }
-
-
-def _empty(kind: str) -> pd.DataFrame:
-    return pd.DataFrame(columns=list(schemas.columns(kind)))
 
 
 def _sorted(frame: pd.DataFrame, kind: str) -> pd.DataFrame:

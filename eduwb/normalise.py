@@ -74,6 +74,13 @@ NULLABLE_DTYPES: dict[str, str] = {
     "multi_grade": "boolean",
 }
 EARLIEST_BIRTH = dt.date(1940, 1, 1)
+# Fields whose text may be legacy-encoded (TCVN3/VNI); codes, dates and counts cannot be.
+TEXT_FIELDS = frozenset({
+    "full_name", "middle_name", "given_name", "sex", "female_mark", "ethnicity", "class_name",
+    "grade", "status", "disability", "two_sessions", "boarding", "repeater", "new_entrant",
+    "evaluation", "completed_primary", "staff_group", "position", "subject", "qualification",
+    "contract", "staff_status", "multi_grade", "homeroom_teacher", "item",
+})
 
 
 @dataclass(frozen=True)
@@ -81,7 +88,7 @@ class NormalisedFile:
     """One file's canonical records, rejections and load-report row."""
 
     kind: str
-    records: pd.DataFrame  # columns schemas.columns(kind); empty for an unknown kind
+    records: dict[str, list[Any]]  # column → values, columns schemas.columns(kind); {} if unknown
     rejected: list[dict[str, Any]]  # rows of rejected_rows.csv
     report: dict[str, Any]  # one row of load_report.csv
     carried: tuple[str, ...] = ()  # canonical fields (facility items) the export carries
@@ -99,7 +106,7 @@ def normalise(raw: RawTable, registry: Registry | None = None) -> NormalisedFile
                     for r, _ in raw.rows]
         return NormalisedFile(
             raw.kind,
-            pd.DataFrame(columns=list(schemas.PROVENANCE)),
+            {},
             rejected,
             _report(raw, len(raw.rows), 0, len(raw.rows), "; ".join([reason, *messages])),
         )
@@ -109,11 +116,14 @@ def normalise(raw: RawTable, registry: Registry | None = None) -> NormalisedFile
     labels: dict[str, str] = {}
     rejected_values: list[tuple[int, dict[str, Any]]] = []  # (row position, rejection)
     legacy = _legacy_decoder(raw)
+    cells_of_rows = [r[1] for r in rows]
     for col in raw.columns:
         if col.field is None or col.field not in PARSERS:
             continue
-        cells = [r[1][col.index] if col.index < len(r[1]) else None for r in rows]
-        cells = legacy(cells)
+        i = col.index
+        cells = [v[i] if i < len(v) else None for v in cells_of_rows]
+        if col.field in TEXT_FIELDS:
+            cells = legacy(cells)
         out, bad = _parse_column(cells, PARSERS[col.field])
         parsed[col.field] = out
         labels[col.field] = col.label
@@ -143,7 +153,7 @@ def normalise(raw: RawTable, registry: Registry | None = None) -> NormalisedFile
     loaded = len(positions)
     report = _report(raw, n, loaded, n - loaded, "; ".join(messages))
     if raw.kind == "facilities":
-        carried = tuple(sorted(set(records["item"].dropna())))
+        carried = tuple(sorted({item for item in records["item"] if item is not None}))
     else:
         carried = tuple(f for f in schemas.FIELDS_BY_KIND[raw.kind] if f in fields)
     return NormalisedFile(raw.kind, records, rejected, report, carried)
@@ -174,11 +184,12 @@ def _parse_column(
     cells: list[Any], parser: Callable[[Any], Any]
 ) -> tuple[list[Any], list[tuple[int, Any, str]]]:
     """Parse every cell once per distinct value; collect rejections with their positions."""
-    cache: dict[Any, tuple[bool, Any]] = {}
+    cache: dict[tuple[type, Any], tuple[bool, Any]] = {}
     out: list[Any] = []
+    append = out.append
     bad: list[tuple[int, Any, str]] = []
     for pos, cell in enumerate(cells):
-        key = (type(cell), cell)
+        key = (cell.__class__, cell)
         hit = cache.get(key)
         if hit is None:
             try:
@@ -187,9 +198,9 @@ def _parse_column(
                 hit = (False, str(exc))
             cache[key] = hit
         if hit[0]:
-            out.append(hit[1])
+            append(hit[1])
         else:
-            out.append(None)
+            append(None)
             bad.append((pos, cell, hit[1]))
     return out, bad
 
@@ -269,19 +280,24 @@ def _records(
     base: dict[str, Any],
     file_code: str | None,
     current: str | None,
-) -> pd.DataFrame:
+) -> dict[str, list[Any]]:
+    n = len(positions)
     columns: dict[str, list[Any]] = {
-        "system": [base["system"]] * len(positions),
-        "file": [base["file"]] * len(positions),
-        "sheet": [base["sheet"]] * len(positions),
+        "system": [base["system"]] * n,
+        "file": [base["file"]] * n,
+        "sheet": [base["sheet"]] * n,
         "row": [rows[i][0] for i in positions],
-        "file_school_code": [file_code] * len(positions),
-        "school_code": [current] * len(positions),
+        "file_school_code": [file_code] * n,
+        "school_code": [current] * n,
     }
+    every = n == len(rows)
     for name in schemas.FIELDS_BY_KIND[kind]:
         col = fields.get(name)
-        columns[name] = [col[i] for i in positions] if col is not None else [None] * len(positions)
-    return _typed(pd.DataFrame(columns))
+        if col is None:
+            columns[name] = [None] * n
+        else:
+            columns[name] = list(col) if every else [col[i] for i in positions]
+    return columns
 
 
 def _facility_records(
@@ -291,7 +307,7 @@ def _facility_records(
     base: dict[str, Any],
     file_code: str | None,
     current: str | None,
-) -> pd.DataFrame:
+) -> dict[str, list[Any]]:
     """Long records (one per item) from a long (Hạng mục/Số lượng) or a wide facilities sheet."""
     recs: list[tuple[int, str, Any]] = []
     if "item" in fields:
@@ -301,20 +317,24 @@ def _facility_records(
         for i in positions:
             recs += [(raw.rows[i][0], item, fields[item][i])
                      for item in vocab.FACILITY_ITEMS if item in fields]
-    frame = pd.DataFrame(
-        {
-            "system": base["system"],
-            "file": base["file"],
-            "sheet": base["sheet"],
-            "row": [r[0] for r in recs],
-            "file_school_code": file_code,
-            "school_code": current,
-            "item": [r[1] for r in recs],
-            "count": [r[2] for r in recs],
-        },
-        columns=list(schemas.columns("facilities")),
-    )
-    return _typed(frame)
+    n = len(recs)
+    return {
+        "system": [base["system"]] * n,
+        "file": [base["file"]] * n,
+        "sheet": [base["sheet"]] * n,
+        "row": [r[0] for r in recs],
+        "file_school_code": [file_code] * n,
+        "school_code": [current] * n,
+        "item": [r[1] for r in recs],
+        "count": [r[2] for r in recs],
+    }
+
+
+def frame(kind: str, parts: list[dict[str, list[Any]]]) -> pd.DataFrame:
+    """One canonical table from the column lists of many files, with stable dtypes."""
+    columns = list(schemas.columns(kind))
+    data = {name: [v for part in parts for v in part[name]] for name in columns}
+    return _typed(pd.DataFrame(data, columns=columns))
 
 
 DATE_FIELDS = ("dob", "status_date")

@@ -190,7 +190,8 @@ def vocab_key(s: str) -> str:
 
     Diacritics are kept, so "Mạ" and "Ma" stay different.
     """
-    return fold_case(s).translate(_VOCAB_NOISE)
+    # Joining the parts can bring a tone mark next to a new vowel: place it again.
+    return fold_case(fold_case(s).translate(_VOCAB_NOISE))
 
 
 _REQUIRED_MARK_RE = re.compile(r"\s*(?:\(\s*\*\s*\)|\*)\s*$")
@@ -607,11 +608,17 @@ def detect_legacy(values: Iterable[Any], max_values: int = 5000) -> str | None:
         return None
     counts: dict[str, int] = {}
     chars: dict[str, set[str]] = {}
+    remaining = len(seen)
     for v in seen:
         vote, vote_chars = _value_votes(v)
+        remaining -= 1
         if vote is not None:
             counts[vote] = counts.get(vote, 0) + 1
             chars.setdefault(vote, set()).update(vote_chars)
+            # Stop once no encoding can outnumber the Unicode votes two to one (same outcome).
+            best_legacy = max(counts.get(name, 0) for name in _DECODERS)
+            if best_legacy + remaining <= 2 * counts.get("unicode", 0):
+                return None
     unicode_votes = counts.get("unicode", 0)
     candidates = [
         (counts.get(name, 0), name)

@@ -23,9 +23,12 @@ class Rejected(ValueError):
 
 
 def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or (
-        isinstance(value, float) and value != value  # NaN
-    )
+    if value is None:
+        return True
+    cls = value.__class__
+    if cls is str:
+        return not value.strip()
+    return cls is float and value != value  # NaN
 
 
 # --- codes -----------------------------------------------------------------------------------------
@@ -35,6 +38,8 @@ _DIGITS = re.compile(r"^\d+$")
 
 def _code_text(value: Any) -> str:
     """A code as text: 7012345678.0 → "7012345678", "70 123 456 78" → "7012345678"."""
+    if isinstance(value, str) and value.isdigit() and value.isascii():
+        return value
     if isinstance(value, bool):
         raise Rejected(f"{value!r} is not a code")
     if isinstance(value, float):
@@ -108,6 +113,11 @@ def excel_serial(n: float) -> dt.date:
 
 def date(value: Any) -> dt.date | None:
     """A date from a date cell, an Excel serial or text dd/mm/yyyy (also ``-`` and ``.``)."""
+    cls = value.__class__
+    if cls is dt.date:
+        return value
+    if cls is dt.datetime:
+        return value.date()
     if _blank(value):
         return None
     if isinstance(value, dt.datetime):

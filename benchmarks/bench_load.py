@@ -1,0 +1,136 @@
+"""Loading speed and memory on the province sample, side by side in one run.
+
+    .venv/bin/python benchmarks/bench_load.py [--data data/province] [--period dau_nam]
+                                              [--openpyxl-files N]
+
+For the Excel workbooks (.xlsx and real .xls; not vnEdu's HTML saved as .xls) of one period,
+both systems:
+  floor    python-calamine reading every cell of every sheet and nothing else;
+  eduwb    read_table + normalise (find sheet, header, footer, school; canonical values; row account);
+  openpyxl pandas.read_excel(engine="openpyxl") of every sheet (.xlsx only: openpyxl reads no .xls),
+           on the first N .xlsx files (default all), compared with eduwb on the same N files.
+Then the whole ``load_period`` (all formats) for the period. Each measurement runs in its own
+process, so its peak RSS is its own. The province sample is generated first if it is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _files(data: Path, year: str, period: str, suffixes: tuple[str, ...]) -> list[Path]:
+    from eduwb.read import find_export_files
+
+    out = []
+    for system in ("vnedu", "csdl"):
+        out += [p for p in find_export_files(data / year / period / system)
+                if p.suffix.lower() in suffixes]
+    return out
+
+
+def _measure(kind: str, data: str, year: str, period: str, limit: int) -> dict:
+    """Run one measurement in this process; returns seconds, rows and peak RSS."""
+    data_p = Path(data)
+    # Files calamine can read (zip or OLE workbooks; vnEdu's HTML-as-.xls are not Excel).
+    excel = [p for p in _files(data_p, year, period, (".xlsx", ".xls"))
+             if p.read_bytes()[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")]
+    xlsx = [p for p in excel if p.suffix.lower() == ".xlsx"][:limit] if limit else []
+    rows = 0
+    t0 = time.perf_counter()
+    if kind == "floor":
+        from python_calamine import CalamineWorkbook
+
+        for path in excel:
+            try:
+                book = CalamineWorkbook.from_path(str(path))
+            except Exception:  # the sample's one corrupt file
+                continue
+            for name in book.sheet_names:
+                rows += len(book.get_sheet_by_name(name).to_python())
+    elif kind in ("eduwb", "eduwb_subset"):
+        from eduwb.errors import EduwbError
+        from eduwb.normalise import normalise
+        from eduwb.read import read_table
+        from eduwb.registry import load_registry
+
+        registry = load_registry(data_p)
+        for path in excel if kind == "eduwb" else xlsx:
+            system = "vnedu" if "/vnedu/" in path.as_posix() else "csdl"
+            try:
+                raw = read_table(path, system, data_p)
+            except EduwbError:
+                continue
+            rows += normalise(raw, registry).report["rows_read"]
+    elif kind == "openpyxl":
+        import pandas as pd
+
+        for path in xlsx:
+            try:
+                sheets = pd.read_excel(path, sheet_name=None, header=None, engine="openpyxl")
+            except Exception:
+                continue
+            rows += sum(len(s) for s in sheets.values())
+    elif kind == "load_period":
+        from eduwb.load import load_period
+
+        period_obj = load_period(data_p, year, period)
+        rows = int(period_obj.load_report["rows_read"].sum())
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"kind": kind, "seconds": seconds, "rows": rows, "files": len(excel),
+            "subset_files": len(xlsx), "peak_mib": peak}
+
+
+def _run(kind: str, args: argparse.Namespace) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--data", str(args.data), "--year", args.year,
+         "--period", args.period, "--openpyxl-files", str(args.openpyxl_files)],
+        check=True, capture_output=True, text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=ROOT / "data" / "province")
+    parser.add_argument("--year", default="2021-2022")
+    parser.add_argument("--period", default="dau_nam")
+    parser.add_argument("--openpyxl-files", type=int, default=0,
+                        help="how many .xlsx files openpyxl reads (0 = all)")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        limit = args.openpyxl_files or 10**9
+        print(json.dumps(_measure(args.child, str(args.data), args.year, args.period, limit)))
+        return
+    if not (args.data / "danh_muc" / "truong.xlsx").exists():
+        subprocess.run([str(Path(sys.executable).parent / "eduwb"), "sample", str(args.data),
+                        "--size", "province"], check=True)
+    res = {k: _run(k, args) for k in ("floor", "eduwb", "openpyxl", "eduwb_subset",
+                                      "load_period")}
+    floor, ed, ox, sub = res["floor"], res["eduwb"], res["openpyxl"], res["eduwb_subset"]
+    print(f"Province sample {args.data}, {args.year} {args.period}, both systems")
+    print(f"Excel files (.xlsx + .xls): {ed['files']}; rows (all sheets, floor): {floor['rows']}")
+    print(f"{'measurement':<44}{'seconds':>9}{'peak MiB':>10}")
+    print(f"{'calamine, every cell (floor)':<44}{floor['seconds']:>9.2f}{floor['peak_mib']:>10.0f}")
+    print(f"{'eduwb read + normalise':<44}{ed['seconds']:>9.2f}{ed['peak_mib']:>10.0f}")
+    print(f"{'  ratio to the floor (target <= 1.5)':<44}{ed['seconds'] / floor['seconds']:>9.2f}")
+    print(f"{'pandas openpyxl, ' + str(ox['subset_files']) + ' .xlsx files':<44}"
+          f"{ox['seconds']:>9.2f}{ox['peak_mib']:>10.0f}")
+    print(f"{'eduwb on the same .xlsx files':<44}{sub['seconds']:>9.2f}{sub['peak_mib']:>10.0f}")
+    print(f"{'  openpyxl / eduwb (target >= 5)':<44}{ox['seconds'] / sub['seconds']:>9.2f}")
+    lp = res["load_period"]
+    print(f"{'load_period, all formats (' + str(lp['rows']) + ' data rows)':<44}"
+          f"{lp['seconds']:>9.2f}{lp['peak_mib']:>10.0f}")
+
+
+if __name__ == "__main__":
+    main()
