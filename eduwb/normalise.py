@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from eduwb import schemas, text, values, vocab
@@ -331,26 +332,24 @@ def _facility_records(
 
 
 def frame(kind: str, parts: list[dict[str, list[Any]]]) -> pd.DataFrame:
-    """One canonical table from the column lists of many files, with stable dtypes."""
+    """One canonical table from the column lists of many files, with stable dtypes: text as
+    ``str`` (missing = NA), dates as objects (``datetime.date`` or None), counts as ``Int64``,
+    flags as ``boolean``."""
     columns = list(schemas.columns(kind))
-    data = {name: [v for part in parts for v in part[name]] for name in columns}
-    return _typed(pd.DataFrame(data, columns=columns))
+    data = {}
+    for name in columns:
+        cells = [v for part in parts for v in part[name]]
+        if name in NULLABLE_DTYPES:
+            data[name] = pd.array(cells, dtype=NULLABLE_DTYPES[name])
+        elif name in DATE_FIELDS:
+            data[name] = pd.array(cells, dtype=object)
+        else:
+            data[name] = pd.array(cells, dtype=TEXT_DTYPE)
+    return pd.DataFrame(data, columns=columns)
 
 
 DATE_FIELDS = ("dob", "status_date")
-
-
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Stable dtypes whatever a file held: text as ``str`` (missing = NaN), dates as objects
-    (``datetime.date`` or None), counts as ``Int64``, flags as ``boolean``."""
-    for name in frame.columns:
-        if name in NULLABLE_DTYPES:
-            frame[name] = frame[name].astype(NULLABLE_DTYPES[name])
-        elif name in DATE_FIELDS:
-            frame[name] = frame[name].astype(object)
-        else:
-            frame[name] = frame[name].astype("str")
-    return frame
+TEXT_DTYPE = pd.StringDtype(na_value=np.nan)  # pandas' "str": Arrow-backed, missing = NaN
 
 
 def _report(raw: RawTable, read: int, loaded: int, rejected: int, message: str) -> dict[str, Any]:
