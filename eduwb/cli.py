@@ -51,7 +51,27 @@ def _parser() -> argparse.ArgumentParser:
         "rejected_rows.csv and reconciliation.xlsx (exit 0: agree, 1: discrepancies, 2: failed)",
     )
     _period_args(rec)
+
+    status = sub.add_parser(
+        "status",
+        help="who must do what by when: exports, sign-off and deadlines per school and district "
+        "office, most urgent first; writes theo_doi.xlsx",
+    )
+    _period_args(status)
+    status.add_argument("--as-of", type=_iso_date, help="judge as of this date, YYYY-MM-DD "
+                        "(default: today)")
+    status.add_argument("--no-load", action="store_true",
+                        help="registry and sign-off ledger only: do not read or reconcile exports")
     return parser
+
+
+def _iso_date(value: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date YYYY-MM-DD") from None
 
 
 def _period_args(p: argparse.ArgumentParser) -> None:
@@ -153,7 +173,29 @@ def _reconcile(args: argparse.Namespace) -> int:
     return EXIT_OK if result.clean else EXIT_FOUND
 
 
-_COMMANDS = {"sample": _sample, "load": _load, "reconcile": _reconcile}
+def _status(args: argparse.Namespace) -> int:
+    from eduwb.status import render_text, write_status_workbook
+    from eduwb.tracking import track
+
+    if not args.data.is_dir():
+        print(f"eduwb: data folder {args.data} does not exist", file=sys.stderr)
+        return EXIT_FAILED
+    result = None
+    if not args.no_load:
+        from eduwb.reconcile import reconcile
+
+        result = reconcile(args.data, args.year, args.period, district=args.district,
+                           progress=None if args.quiet else logging.getLogger("eduwb").debug)
+    tracking = track(args.data, args.year, args.period, as_of=args.as_of,
+                     district=args.district, reconciliation=result)
+    print(render_text(tracking))
+    out = args.out or Path("out") / args.year / args.period
+    path = write_status_workbook(tracking, out / "theo_doi.xlsx")
+    print(f"Kết quả: {path}")
+    return EXIT_OK
+
+
+_COMMANDS = {"sample": _sample, "load": _load, "reconcile": _reconcile, "status": _status}
 
 
 if __name__ == "__main__":
