@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from eduwb import vocab
+from eduwb import text, vocab
 from eduwb.load import load_period
 from tests.sample_truth import compare_canonical, truth_frame
 
@@ -45,8 +45,11 @@ def test_rejections_are_the_expected_ones(period) -> None:
     want = truth_frame(SAMPLE, YEAR, period.period, "expected_rejections.csv")
     got = period.rejected.astype({"row": str})
     key = ["system", "file", "sheet", "row", "column"]
-    assert sorted(map(tuple, got[key].values.tolist())) == sorted(
-        map(tuple, want[key].values.tolist()))
+
+    def keys(frame):  # the column as written, line breaks and repeated spaces aside
+        return sorted((*r[:4], text.clean(r[4])) for r in frame[key].values.tolist())
+
+    assert keys(got) == keys(want)
 
 
 @pytest.mark.parametrize("kind", vocab.LIST_KINDS)
