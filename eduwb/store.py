@@ -1,0 +1,163 @@
+"""Reconcile a period once, keep the results: the snapshot that reports and dashboards read.
+
+A :class:`Snapshot` holds a whole province's results for one period (findings, indicators, load
+report, rejections and the principals' names that tracking shows) without the pupil records, so a
+batch can report every district from one load and a dashboard can open in a second. Snapshots are
+cached on disk under a fingerprint of the input files (paths, sizes, modification times): a changed
+export makes the next call reconcile again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import logging
+import os
+import pickle
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from eduwb import vocab
+from eduwb.load import check_year_period
+from eduwb.read import find_export_files
+from eduwb.reconcile import Reconciliation, reconcile
+from eduwb.registry import REGISTRY_FOLDER, Registry
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1  # bump when the stored layout changes
+HEAD_COLUMNS = ("system", "school_code", "file", "row", "position", "staff_status", "full_name")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One period's results for a province (or one district), as DataFrames.
+
+    ``findings``: discrepancies.csv columns; ``indicators``: indicators.csv; ``load_report`` and
+    ``rejected``: as written by `eduwb reconcile`; ``heads``: the principals in the staff lists
+    (for tracking's "who must act").
+    """
+
+    data: Path
+    year: str
+    period: str
+    district: str | None
+    registry: Registry
+    findings: pd.DataFrame
+    indicators: pd.DataFrame
+    load_report: pd.DataFrame
+    rejected: pd.DataFrame
+    heads: pd.DataFrame
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The staff table tracking reads principals from (principals only)."""
+        return {"staff": self.heads}
+
+    @property
+    def clean(self) -> bool:
+        """True when the two systems agree."""
+        return self.findings.empty
+
+    def for_district(self, district: str) -> Snapshot:
+        """The same results limited to one district office (its schools and its own rows)."""
+        schools = set(self.registry.schools_of(district)["school_code"])
+        rep_school = self.load_report["school_code"].map(self.registry.current)
+        ind = self.indicators
+        keep_ind = ((ind["level"] == "school") & ind["unit_code"].isin(schools)) | (
+            (ind["level"] == "district") & (ind["unit_code"] == district))
+        return dataclasses.replace(
+            self,
+            district=district,
+            findings=self.findings[self.findings["district_code"] == district].reset_index(
+                drop=True),
+            indicators=ind[keep_ind].reset_index(drop=True),
+            load_report=self.load_report[rep_school.isin(schools)].reset_index(drop=True),
+            rejected=self.rejected[self.rejected["file"].isin(
+                self.load_report.loc[rep_school.isin(schools), "file"])].reset_index(drop=True),
+            heads=self.heads[self.heads["school_code"].isin(schools)].reset_index(drop=True),
+        )
+
+    def track(self, as_of: dt.date | None = None):
+        """Deadlines, sign-off and responsibility for this snapshot (see :mod:`eduwb.tracking`)."""
+        from eduwb.tracking import track
+
+        return track(self.data, self.year, self.period, as_of=as_of, district=self.district,
+                     registry=self.registry, loaded=self, reconciliation=self)
+
+
+def from_reconciliation(result: Reconciliation) -> Snapshot:
+    """Keep what reports need from a reconciliation, leaving the pupil records behind."""
+    period = result.period
+    staff = period.tables["staff"]
+    heads = staff[staff["position"] == "Hiệu trưởng"][list(HEAD_COLUMNS)].reset_index(drop=True)
+    return Snapshot(period.data, period.year, period.period, period.district, period.registry,
+                    result.discrepancies.reset_index(drop=True), result.indicators,
+                    period.load_report, period.rejected, heads)
+
+
+def fingerprint(data: Path | str, year: str, period: str) -> str:
+    """A digest of the registry and the period's export files (relative path, size, mtime)."""
+    data = Path(data)
+    files = []
+    registry = data / REGISTRY_FOLDER
+    if registry.is_dir():
+        files += sorted(p for p in registry.iterdir() if p.is_file())
+    for system in vocab.SYSTEMS:
+        folder = data / year / period / system
+        if folder.is_dir():
+            files += find_export_files(folder)
+    h = hashlib.sha1(f"eduwb-snapshot-{FORMAT}".encode())
+    for path in files:
+        st = path.stat()
+        h.update(f"{path.relative_to(data).as_posix()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def cache_root() -> Path:
+    """Where snapshots are kept: $EDUWB_CACHE, else ~/.cache/eduwb."""
+    return Path(os.environ.get("EDUWB_CACHE", Path.home() / ".cache" / "eduwb"))
+
+
+def snapshot(
+    data: Path | str,
+    year: str,
+    period: str,
+    *,
+    cache: Path | str | None = None,
+    refresh: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> Snapshot:
+    """The province-wide results of one period, from the cache when the inputs are unchanged."""
+    data = Path(data).resolve()
+    check_year_period(year, period)
+    root = Path(cache) if cache is not None else cache_root()
+    key = hashlib.sha1(str(data).encode()).hexdigest()[:16]
+    path = root / key / year / f"{period}.pickle"
+    stamp = fingerprint(data, year, period)
+    if not refresh and path.exists():
+        try:
+            with path.open("rb") as fh:
+                stored_stamp, snap = pickle.load(fh)
+            if stored_stamp == stamp:
+                return dataclasses.replace(snap, data=data)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError) as exc:
+            log.warning("ignoring an unreadable cached snapshot %s (%s)", path, exc)
+    snap = from_reconciliation(reconcile(data, year, period, progress=progress))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as fh:
+        pickle.dump((stamp, snap), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+    return snap
+
+
+def district_snapshot(data: Path | str, year: str, period: str, district: str,
+                      **kwargs) -> Snapshot:
+    """One district's results, cut from the province snapshot."""
+    return snapshot(data, year, period, **kwargs).for_district(district)
+
