@@ -21,12 +21,14 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv and install eduwb with its test tools
 
-demo: setup  ## set up, generate the province sample, load every period and report
+demo: setup  ## set up, generate the province sample, reconcile every period, track deadlines
 	@test -f $(DEMO_DATA)/danh_muc/truong.xlsx || $(VENV)/bin/eduwb sample $(DEMO_DATA) --size province
 	@for p in dau_nam cuoi_hk1 cuoi_nam; do \
-	  $(VENV)/bin/eduwb load $(DEMO_DATA) --year $(YEAR) --period $$p --out $(DEMO_OUT)/$(YEAR)/$$p || exit $$?; \
+	  $(VENV)/bin/eduwb -q reconcile $(DEMO_DATA) --year $(YEAR) --period $$p --out $(DEMO_OUT)/$(YEAR)/$$p 2>/dev/null; \
+	  test $$? -le 1 || exit 2; \
+	  $(VENV)/bin/eduwb -q status $(DEMO_DATA) --year $(YEAR) --period $$p --out $(DEMO_OUT)/$(YEAR)/$$p > /dev/null || exit $$?; \
 	done
-	@echo "Sample data: $(DEMO_DATA)   load reports: $(DEMO_OUT)/$(YEAR)/<period>/"
+	@echo "Sample data: $(DEMO_DATA)   results: $(DEMO_OUT)/$(YEAR)/<period>/"
 
 test: setup  ## set up and run the whole test suite
 	$(PY) -m pytest -q -p no:cacheprovider

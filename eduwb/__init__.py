@@ -1,11 +1,16 @@
-"""eduwb: reconcile primary-school statistics between vnEdu and CSDL ngành."""
+"""eduwb: reconcile primary-school statistics between vnEdu and CSDL ngành.
 
-from eduwb.calendar import Deadlines, deadlines, merge_report_deadline, working_days_after
+The facade: load a period, reconcile it, keep a snapshot, track deadlines, print the forms.
+Everything else is reachable through its module (``eduwb.read``, ``eduwb.match``...).
+"""
+
+from eduwb.calendar import Deadlines, deadlines
 from eduwb.errors import EduwbError, ParameterError, ReadError, RegistryError
 from eduwb.forms import write_district_form, write_school_form
 from eduwb.load import Period, load_period
-from eduwb.read import RawTable, read_table
+from eduwb.reconcile import Reconciliation, reconcile
 from eduwb.registry import Registry, load_registry
+from eduwb.store import Snapshot, snapshot
 from eduwb.tracking import Tracking, track
 
 __all__ = [
@@ -13,19 +18,19 @@ __all__ = [
     "EduwbError",
     "ParameterError",
     "Period",
-    "RawTable",
     "ReadError",
+    "Reconciliation",
     "Registry",
     "RegistryError",
+    "Snapshot",
     "Tracking",
     "__version__",
     "deadlines",
     "load_period",
     "load_registry",
-    "merge_report_deadline",
-    "read_table",
+    "reconcile",
+    "snapshot",
     "track",
-    "working_days_after",
     "write_district_form",
     "write_school_form",
 ]
