@@ -73,21 +73,23 @@ def compare_kind(period: Period, kind: str) -> KindResult:
     v = _prepared(period.records(kind, "vnedu"), kind)
     c = _prepared(period.records(kind, "csdl"), kind)
     out = _Findings(period, kind)
-    rep_v = _duplicates(v, kind, "vnedu", out, _codes(c))
-    rep_c = _duplicates(c, kind, "csdl", out, _codes(v))
-    linkage = _link(v[rep_v], c[rep_c], kind)
+    rep_v = _duplicates(v, kind, "vnedu", out, _code_column(c))
+    rep_c = _duplicates(c, kind, "csdl", out, _code_column(v))
+    linkage = _link(v, c, rep_v, rep_c, kind)
     links = linkage.links.reset_index(drop=True)
     carried = _carried_pairs(period)
     _compare_pairs(v, c, links, kind, carried, out)
     missing = _missing_exports(period)
-    linked_v = set(links["left"])
-    linked_c = set(links["right"])
-    for idx in v.index[rep_v]:
-        if idx not in linked_v and (v.at[idx, "school_code"], kind) not in missing["csdl"]:
-            out.only(v, idx, "vnedu", idx in linkage.ambiguous_left)
-    for idx in c.index[rep_c]:
-        if idx not in linked_c and (c.at[idx, "school_code"], kind) not in missing["vnedu"]:
-            out.only(c, idx, "csdl", idx in linkage.ambiguous_right)
+    for frame, rep, linked, system, other, ambiguous in (
+        (v, rep_v, links["left"], "vnedu", "csdl", set(linkage.ambiguous_left)),
+        (c, rep_c, links["right"], "csdl", "vnedu", set(linkage.ambiguous_right)),
+    ):
+        unlinked = rep & ~frame.index.isin(linked)
+        absent = {school for school, k in missing[other] if k == kind}
+        unlinked &= ~frame["school_code"].isin(absent).to_numpy()
+        positions = np.flatnonzero(unlinked)
+        for idx, row in zip(frame.index[positions], _rows(frame, positions), strict=True):
+            out.only(row, idx, system, idx in ambiguous)
     return KindResult(kind, v, c, links, out.frame())
 
 
@@ -96,23 +98,28 @@ def school_findings(period: Period) -> pd.DataFrame:
     out = _Findings(period, "school")
     schools = period.registry.schools_of(period.district)
     missing = _missing_exports(period)
+    held: dict[tuple[str, str], pd.Series] = {}
     for code in schools["school_code"]:
         for kind in vocab.LIST_KINDS:
             for system in vocab.SYSTEMS:
                 if (code, kind) in missing[system]:
-                    other = period.records(kind, "csdl" if system == "vnedu" else "vnedu")
-                    held = int((other["school_code"] == code).sum())
-                    out.school_missing(code, kind, system, held)
+                    other = "csdl" if system == "vnedu" else "vnedu"
+                    if (kind, other) not in held:
+                        table = period.tables[kind]
+                        held[kind, other] = table.loc[(table["system"] == other).to_numpy(),
+                                                      "school_code"].value_counts()
+                    out.school_missing(code, kind, system, int(held[kind, other].get(code, 0)))
     rep = period.load_report
+    files = {system: rep[(rep["system"] == system) & rep["kind"].isin(vocab.LIST_KINDS)]
+             for system in vocab.SYSTEMS}
+    current = {system: [(f, period.registry.current(f)) for f in set(files[system]["school_code"])]
+               for system in vocab.SYSTEMS}
     for _, school in period.registry.merged_schools().iterrows():
         code = school["school_code"]
         if period.district and school["district_code"] != period.district:
             continue
-        used = {}
-        for system in vocab.SYSTEMS:
-            files = rep[(rep["system"] == system) & rep["kind"].isin(vocab.LIST_KINDS)]
-            codes = {f for f in files["school_code"] if period.registry.current(f) == code}
-            used[system] = sorted(codes)
+        used = {system: sorted(f for f, cur in current[system] if cur == code)
+                for system in vocab.SYSTEMS}
         if any(x != code for codes in used.values() for x in codes):
             out.code_changed(code, used["vnedu"], used["csdl"], school["old_codes"])
     return out.frame()
@@ -122,31 +129,34 @@ def school_findings(period: Period) -> pd.DataFrame:
 
 
 def _prepared(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
-    frame = frame.copy()
+    """Add the linking keys (each computed once per distinct value)."""
     if kind in PEOPLE_COMPARED:
         # Exact keys keep the accents (twins are often Tiến and Tiên); blocks fold them.
-        frame["_name"] = frame["full_name"].map(text.fold_case, na_action="ignore")
-        frame["_given"] = frame["full_name"].map(
-            lambda n: text.split_name(text.fold_accents(n))[2], na_action="ignore")
-        frame["_dob"] = frame["dob"].map(lambda d: d.isoformat() if d is not None else None)
+        frame["_name"] = text.fold_case_series(frame["full_name"])
+        frame["_given"] = text._map_unique(
+            frame["full_name"], lambda n: text.split_name(text.fold_accents(n))[2])
+        codes, uniques = pd.factorize(frame["dob"], use_na_sentinel=True)
+        iso = np.array([d.isoformat() for d in uniques] + [None], dtype=object)
+        frame["_dob"] = pd.Series(iso[codes], index=frame.index, dtype="str")
     return frame
 
 
-def _codes(frame: pd.DataFrame) -> set[str]:
-    return set(frame["moet_id"].dropna()) if "moet_id" in frame else set()
+def _code_column(frame: pd.DataFrame) -> pd.Series | None:
+    return frame.get("moet_id")
 
 
 def _duplicates(frame: pd.DataFrame, kind: str, system: str, out: _Findings,
-                other_codes: set[str]) -> pd.Series:
+                other_codes: pd.Series | None) -> np.ndarray:
     """Report duplicate groups; return the mask of records that take part in linking.
 
     Same school and MOET code (or vnEdu code), or same school, name and birth date, make a group
     (the same MOET code at two schools too, unless it is a transfer). Two records with different
     MOET codes that the other system also holds are two people, not a duplicate.
     """
-    parent = {i: i for i in frame.index}
+    parent: dict = {}
 
     def find(i):
+        parent.setdefault(i, i)
         while parent[i] != i:
             parent[i] = parent[parent[i]]
             i = parent[i]
@@ -159,37 +169,63 @@ def _duplicates(frame: pd.DataFrame, kind: str, system: str, out: _Findings,
 
     for keys in _duplicate_keys(kind):
         sub = frame[keys].dropna()
-        sub = sub[sub.duplicated(keep=False)]
-        for _, idx in sub.groupby(keys, sort=False).indices.items():
+        sub = sub[sub.duplicated(keep=False).to_numpy()]
+        if sub.empty:
+            continue
+        groups = sub.groupby(keys, sort=False).indices.values()
+        if "moet_id" in keys or "moet_id" not in frame:
+            for idx in groups:
+                union(list(sub.index[idx]))
+            continue
+        codes = frame.loc[sub.index, "moet_id"]
+        known: set = set()
+        if other_codes is not None:
+            cand = codes.dropna().unique()
+            known = set(other_codes[other_codes.isin(cand).to_numpy()].unique())
+        for idx in groups:
             members = list(sub.index[idx])
-            if "moet_id" in keys or "moet_id" not in frame:
-                union(members)
-                continue
-            codes = frame.loc[members, "moet_id"]
             for a, b in itertools.combinations(members, 2):
                 ca, cb = codes[a], codes[b]
-                if not (pd.notna(ca) and pd.notna(cb) and ca != cb and ca in other_codes
-                        and cb in other_codes):
+                if not (pd.notna(ca) and pd.notna(cb) and ca != cb and ca in known
+                        and cb in known):
                     union([a, b])
     if kind in PEOPLE_COMPARED and "moet_id" in frame:
-        coded = frame.dropna(subset=["moet_id"])
-        coded = coded[coded["moet_id"].duplicated(keep=False)]
-        for _, pos in coded.groupby("moet_id").indices.items():
-            group = coded.iloc[pos]
-            if group["school_code"].nunique() > 1 and not _is_transfer(group, kind):
-                union(list(group.index))
+        code = frame["moet_id"]
+        coded = frame.loc[(code.notna() & code.duplicated(keep=False)).to_numpy(),
+                          ["moet_id", "school_code", "status" if kind == "students"
+                           else "staff_status"]]
+        if len(coded):
+            stays = ~_left(coded, kind)
+            agg = coded.assign(_stays=stays).groupby("moet_id").agg(
+                schools=("school_code", "nunique"), stays=("_stays", "sum"))
+            spread = agg.index[((agg["schools"] > 1) & (agg["stays"] > 1)).to_numpy()]
+            chosen = coded[coded["moet_id"].isin(spread).to_numpy()]
+            for idx in chosen.groupby("moet_id").indices.values():
+                union(list(chosen.index[idx]))
+    keep = np.ones(len(frame), dtype=bool)
+    if not parent:
+        return keep
     groups: dict = {}
-    for i in frame.index:
+    for i in sorted(parent):
         groups.setdefault(find(i), []).append(i)
-    keep = pd.Series(True, index=frame.index)
-    for members in groups.values():
-        if len(members) < 2:
-            continue
-        rep = _representative(frame.loc[members], kind)
-        for i in sorted(members):
-            keep[i] = i == rep
-            out.duplicate(frame, i, system, members)
+    members = [m for m in groups.values() if len(m) > 1]
+    reps = _representatives(frame, members)
+    positions = frame.index.get_indexer([i for m in members for i in m])
+    keep[positions] = False
+    keep[frame.index.get_indexer(reps)] = True
+    rows = iter(_rows(frame, positions))
+    for group in members:
+        for i in group:
+            out.duplicate(next(rows), i, system, group)
     return keep
+
+
+def _left(group: pd.DataFrame, kind: str) -> np.ndarray:
+    """Records that left the school (Chuyển đi; staff moved away)."""
+    if kind != "students":
+        return group["staff_status"].isin(["Đã chuyển đi", "Đã điều động"]).to_numpy()
+    left = group["status"].map(vocab.is_transfer_out, na_action="ignore").fillna(False)
+    return left.astype(bool).to_numpy()
 
 
 def _duplicate_keys(kind: str) -> list[list[str]]:
@@ -201,23 +237,25 @@ def _duplicate_keys(kind: str) -> list[list[str]]:
     return [["school_code", "item"]]
 
 
-def _is_transfer(group: pd.DataFrame, kind: str) -> bool:
-    """The same MOET code at several schools where all but one record left (Chuyển đi)."""
-    if kind != "students":
-        left = group["staff_status"].isin(["Đã chuyển đi", "Đã điều động"])
-    else:
-        left = group["status"].map(vocab.is_transfer_out, na_action="ignore").fillna(False)
-    return int((~left.astype(bool)).sum()) <= 1
+def _representatives(frame: pd.DataFrame, groups: list[list]) -> list:
+    """The record of each duplicate group that is linked: with a MOET code, then the first by
+    file and row."""
+    labels = [i for g in groups for i in g]
+    sub = frame.loc[labels, ["file", "row"]].reset_index(names="_idx")
+    sub["_group"] = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    sub["_has"] = frame.loc[labels, "moet_id"].notna().to_numpy() if "moet_id" in frame else False
+    sub = sub.sort_values(["_group", "_has", "file", "row", "_idx"],
+                          ascending=[True, False, True, True, True])
+    return list(sub.drop_duplicates("_group")["_idx"])
 
 
-def _representative(group: pd.DataFrame, kind: str):
-    """The record of a duplicate group that is linked: with a MOET code, then the first."""
-    order = group.assign(_has=group["moet_id"].notna() if "moet_id" in group else False)
-    order = order.sort_values(["_has", "file", "row"], ascending=[False, True, True])
-    return order.index[0]
+LINK_FIELDS = ("school_code", "moet_id", "_name", "_dob", "_given", "grade", "sex", "class_name",
+               "position", "item")
 
 
-def _link(v: pd.DataFrame, c: pd.DataFrame, kind: str):
+def _link(v: pd.DataFrame, c: pd.DataFrame, rep_v: np.ndarray, rep_c: np.ndarray, kind: str):
+    cols = [f for f in LINK_FIELDS if f in v.columns]
+    v, c = v.loc[rep_v, cols], c.loc[rep_c, cols]
     if kind in PEOPLE_COMPARED:
         return link(
             v, c,
@@ -238,14 +276,25 @@ def _link(v: pd.DataFrame, c: pd.DataFrame, kind: str):
     return link(v, c, exact=[keys], exact_names=["key"])
 
 
+def _rows(frame: pd.DataFrame, positions: np.ndarray) -> list[dict]:
+    """The records at ``positions`` as dicts of the fields findings show."""
+    cols = [f for f in ROW_FIELDS if f in frame.columns]
+    return frame.iloc[positions][cols].to_dict("records")
+
+
+ROW_FIELDS = ("school_code", "vnedu_id", "moet_id", "full_name", "class_name", "dob", "sex",
+              "status", "position", "staff_status", "declared_size", "item", "count")
+
+
 # --- comparing linked pairs -----------------------------------------------------------------------
 
 
 def _carried_pairs(period: Period) -> dict[str, set[str]]:
-    return {
-        f"{system}|{file}": set(group["field"])
-        for (system, file), group in period.carried.groupby(["system", "file"])
-    }
+    out: dict[str, set[str]] = {}
+    carried = period.carried
+    for system, file, name in zip(carried["system"], carried["file"], carried["field"], strict=True):
+        out.setdefault(f"{system}|{file}", set()).add(name)
+    return out
 
 
 def _compare_pairs(
@@ -258,50 +307,76 @@ def _compare_pairs(
 ) -> None:
     if links.empty:
         return
-    lv = v.loc[links["left"]].reset_index(drop=True)
-    lc = c.loc[links["right"]].reset_index(drop=True)
-    pair_files = list(zip(lv["file"], lc["file"], strict=True))
-    common = {
-        pf: carried.get(f"vnedu|{pf[0]}", set()) & carried.get(f"csdl|{pf[1]}", set())
-        for pf in set(pair_files)
-    }
+    pv = v.index.get_indexer(links["left"])
+    pc = c.index.get_indexer(links["right"])
+    # Each pair's (vnEdu file, CSDL file) as one code; the fields both files carry, per code.
+    fv, files_v = pd.factorize(v["file"].to_numpy()[pv])
+    fc, files_c = pd.factorize(c["file"].to_numpy()[pc])
+    pair_code, pair_index = pd.factorize(fv.astype(np.int64) * max(len(files_c), 1) + fc)
+    common = [
+        carried.get(f"vnedu|{files_v[code // max(len(files_c), 1)]}", set())
+        & carried.get(f"csdl|{files_c[code % max(len(files_c), 1)]}", set())
+        for code in pair_index
+    ]
+    found: list[tuple[int, str | None, object, object]] = []  # pair, field (None: MOET), values
     if kind in PEOPLE_COMPARED:
-        for i in np.flatnonzero(lv["moet_id"].isna().to_numpy() & lc["moet_id"].notna().to_numpy()):
-            out.missing_moet(lv.loc[i], lc.loc[i], links.at[i, "left"], links.at[i, "right"], i)
+        no_code = v["moet_id"].isna().to_numpy()[pv] & c["moet_id"].notna().to_numpy()[pc]
+        found += [(int(i), None, None, None) for i in np.flatnonzero(no_code)]
         fields = PEOPLE_COMPARED[kind]
     elif kind == "classes":
         fields = CLASS_COMPARED
     else:
         fields = ("count",)
+    items = v["item"].to_numpy()[pv] if kind == "facilities" else None
     for field in fields:
         if kind == "facilities":
-            shared = [lv.at[i, "item"] in common[pf] for i, pf in enumerate(pair_files)]
+            shared = np.array([item in common[code] for item, code in zip(items, pair_code,
+                                                                          strict=True)], bool)
         else:
-            shared = [field in common[pf] for pf in pair_files]
-        a = lv[field] if field in lv else pd.Series([None] * len(lv))
-        b = lc[field] if field in lc else pd.Series([None] * len(lc))
-        differ = np.asarray(shared, dtype=bool) & ~_same_values(field, a, b)
-        for i in np.flatnonzero(differ):
-            out.mismatch(lv.loc[i], lc.loc[i], links.at[i, "left"], links.at[i, "right"], i,
-                         lv.at[i, "item"] if kind == "facilities" else field, a.iat[i], b.iat[i])
+            shared = np.array([field in names for names in common], dtype=bool)[pair_code]
+        if not shared.any():
+            continue
+        a = v[field].iloc[pv] if field in v else pd.Series([None] * len(pv))
+        b = c[field].iloc[pc] if field in c else pd.Series([None] * len(pc))
+        differ = shared & ~_same_values(field, a, b)
+        av, bv = a.to_numpy(dtype=object), b.to_numpy(dtype=object)
+        found += [(int(i), items[i] if kind == "facilities" else field, av[i], bv[i])
+                  for i in np.flatnonzero(differ)]
+    if not found:
+        return
+    used = sorted({i for i, *_ in found})
+    at = {i: n for n, i in enumerate(used)}
+    rows_v = _rows(v, pv[used])
+    rows_c = _rows(c, pc[used])
+    lefts, rights = links["left"].to_numpy(), links["right"].to_numpy()
+    for i, name, a_value, b_value in found:
+        rv, rc = rows_v[at[i]], rows_c[at[i]]
+        if name is None:
+            out.missing_moet(rv, rc, lefts[i], rights[i], i)
+        else:
+            out.mismatch(rv, rc, lefts[i], rights[i], i, name, a_value, b_value)
 
 
 def _same_values(field: str, a: pd.Series, b: pd.Series) -> np.ndarray:
     """Whether aligned values agree: both missing, or equal (names case-insensitively; a
     bare disability mark agrees with any type)."""
-    a = a.astype(object).reset_index(drop=True)
-    b = b.astype(object).reset_index(drop=True)
-    na, nb = a.isna().to_numpy(), b.isna().to_numpy()
+    a = a.reset_index(drop=True)
+    b = b.reset_index(drop=True)
     if field in NAME_FIELDS:
-        a = a.map(lambda x: text.fold_case(str(x)), na_action="ignore")
-        b = b.map(lambda x: text.fold_case(str(x)), na_action="ignore")
-    a = a.where(~na, _NA).to_numpy()
-    b = b.where(~nb, _NA).to_numpy()
-    equal = np.fromiter((x == y for x, y in zip(a, b, strict=True)), bool, len(a)) & ~na & ~nb
+        a = text._map_unique(a.astype(object), lambda x: text.fold_case(str(x)))
+        b = text._map_unique(b.astype(object), lambda x: text.fold_case(str(x)))
+    # Equal values get equal codes (missing: -1); typed columns are hashed without Python objects.
+    both = pd.concat([a, b], ignore_index=True) if a.dtype == b.dtype else pd.Series(
+        np.concatenate([a.to_numpy(dtype=object), b.to_numpy(dtype=object)]), dtype=object)
+    codes, _ = pd.factorize(both, use_na_sentinel=True)
+    ca, cb = codes[:len(a)], codes[len(a):]
+    na, nb = ca < 0, cb < 0
+    equal = (ca == cb) & ~na
     if field == "disability":
         # A bare mark ("x", "Có") agrees with any type: compare disabled / not disabled.
-        yes = (a == vocab.DISABILITY_YES) | (b == vocab.DISABILITY_YES)
-        both_disabled = (a != vocab.DISABILITY_NONE) & (b != vocab.DISABILITY_NONE)
+        x, y = a.to_numpy(dtype=object), b.to_numpy(dtype=object)
+        yes = (x == vocab.DISABILITY_YES) | (y == vocab.DISABILITY_YES)
+        both_disabled = (x != vocab.DISABILITY_NONE) & (y != vocab.DISABILITY_NONE)
         equal |= yes & both_disabled & ~na & ~nb
     return equal | (na & nb)
 
@@ -371,7 +446,7 @@ class _Findings:
             "_system": None,
         }
 
-    def _who(self, row: pd.Series, other: pd.Series | None = None) -> dict:
+    def _who(self, row: dict, other: dict | None = None) -> dict:
         if self.kind in PEOPLE_COMPARED:
             moet = row.get("moet_id")
             if _absent(moet) and other is not None:
@@ -382,7 +457,7 @@ class _Findings:
             return {"full_name": show(row.get("class_name"))}
         return {}
 
-    def _facts(self, row: pd.Series) -> str:
+    def _facts(self, row: dict) -> str:
         if self.kind == "students":
             parts = [row.get("class_name"), row.get("dob"), vocab.SEXES.get(row.get("sex"), ""),
                      row.get("status")]
@@ -395,8 +470,7 @@ class _Findings:
             parts = [f"{row.get('item')}: {show(row.get('count'))}"]
         return "; ".join(show(p) for p in parts if not _absent(p) and show(p))
 
-    def only(self, frame: pd.DataFrame, idx, system: str, ambiguous: bool) -> None:
-        row = frame.loc[idx]
+    def only(self, row: dict, idx, system: str, ambiguous: bool) -> None:
         rec = self._base(row["school_code"], f"only_in_{system}")
         rec.update(self._who(row))
         rec[f"{system}_value"] = self._facts(row)
@@ -416,8 +490,7 @@ class _Findings:
             rec["field"] = show(row.get("item"))
         self.rows.append(rec)
 
-    def duplicate(self, frame: pd.DataFrame, idx, system: str, members: list) -> None:
-        row = frame.loc[idx]
+    def duplicate(self, row: dict, idx, system: str, members: list) -> None:
         rec = self._base(row["school_code"], f"duplicate_in_{system}")
         rec.update(self._who(row))
         rec[f"{system}_value"] = self._facts(row)
@@ -433,7 +506,7 @@ class _Findings:
             rec["field"] = show(row.get("item"))
         self.rows.append(rec)
 
-    def missing_moet(self, rv: pd.Series, rc: pd.Series, iv, ic, pair: int) -> None:
+    def missing_moet(self, rv: dict, rc: dict, iv, ic, pair: int) -> None:
         rec = self._base(rv["school_code"], "missing_moet_id")
         rec.update(self._who(rv, rc))
         rec["vnedu_value"] = ""
@@ -443,7 +516,7 @@ class _Findings:
                          f"{show(rc.get('moet_id'))}): đồng bộ lại từ vnEdu để nhận mã")
         self.rows.append(rec)
 
-    def mismatch(self, rv: pd.Series, rc: pd.Series, iv, ic, pair: int, field: str,
+    def mismatch(self, rv: dict, rc: dict, iv, ic, pair: int, field: str,
                  a: object, b: object) -> None:
         rec = self._base(rv["school_code"], "field_mismatch")
         rec.update(self._who(rv, rc))

@@ -28,67 +28,103 @@ def indicator_table(period: Period, kinds: dict[str, KindResult],
     start_year = int(period.year[:4])
     schools = _school_units(period, kinds)
     units = list(_units(period, schools))
-    position = {code: i for i, code in enumerate(schools)}
-    parts = []
-    for ind in indicators.for_period(period.period):
+    position = pd.Index(schools)
+    # Each unit as a group of school rows: group[school] per level (-1 = not a member).
+    groups = _unit_groups(units, position)
+    files = _files_by_school(period, position)
+    contributors = {kind: _contributors(kind, kinds[kind], findings) for kind in kinds}
+    school_of = {
+        (kind, system): position.get_indexer(frame["school_code"])
+        for kind, result in kinds.items()
+        for system, frame in (("vnedu", result.vnedu), ("csdl", result.csdl))
+    }
+    inds = indicators.for_period(period.period)
+    blocks: dict[str, list[np.ndarray]] = {k: [] for k in ("vnedu", "csdl", "diff", "explained")}
+    labels: list[str] = []
+    ids: list[str] = []
+    for ind in inds:
         result = kinds[ind.kind]
         cells = indicators.cells(ind)
-        grid = {}
+        labels += cells
+        ids += [ind.id] * len(cells)
+        vals = {}
+        contrib = np.zeros((len(schools), len(cells)))
         for system, frame in (("vnedu", result.vnedu), ("csdl", result.csdl)):
-            m = indicators.memberships(ind, frame, start_year)
-            grid[system] = _grid(m, schools, cells)
-        contrib = _grid(_contributions(ind, result, findings, start_year), schools, cells)
-        state = {s: _availability(period, ind, s, schools) for s in vocab.SYSTEMS}
-        for level, unit, members in units:
-            rows = [position[m] for m in members]
-            vals = {s: _unit_sum(grid[s], state[s], rows) for s in vocab.SYSTEMS}
-            diff = vals["vnedu"] - vals["csdl"]
-            explained = np.where(np.isnan(diff), np.nan, contrib[rows].sum(axis=0))
-            parts.append(pd.DataFrame({
-                "year": period.year, "period": period.period, "level": level,
-                "unit_code": unit, "indicator": ind.id, "breakdown": cells,
-                "vnedu": vals["vnedu"], "csdl": vals["csdl"], "diff": diff,
-                "explained": explained,
-            }))
-    if not parts:
+            m = indicators.cell_matrix(ind, frame, start_year)
+            at = school_of[ind.kind, system][m.rows]
+            grid = _grid(at, m.cells, m.w, len(schools), len(cells))
+            state = _availability(ind, files.get((system, ind.kind), []), len(schools))
+            vals[system] = _unit_values(grid, state, groups)
+            take = contributors[ind.kind][system]
+            if len(take):
+                sign = 1.0 if system == "vnedu" else -1.0
+                chosen = np.isin(m.rows, take)
+                contrib += _grid(at[chosen], m.cells[chosen], sign * m.w[chosen], len(schools),
+                                 len(cells))
+        diff = vals["vnedu"] - vals["csdl"]
+        explained = np.where(np.isnan(diff), np.nan, _unit_sums(contrib, groups))
+        for name, arr in (("vnedu", vals["vnedu"]), ("csdl", vals["csdl"]), ("diff", diff),
+                          ("explained", explained)):
+            blocks[name].append(arr)
+    if not inds or not units:
         return pd.DataFrame(columns=list(INDICATOR_COLUMNS))
-    frame = pd.concat(parts, ignore_index=True)
+    # Rows in output order: level, unit code, indicator (catalogue order), cell.
+    order = np.argsort([LEVEL_ORDER[level] for level, _, _ in units], kind="stable")
+    n_units, n_cells = len(units), len(labels)
+    unit_levels = np.array([units[i][0] for i in order], dtype=object)
+    unit_codes = np.array([units[i][1] for i in order], dtype=object)
+    frame = pd.DataFrame({
+        "year": period.year, "period": period.period,
+        "level": np.repeat(unit_levels, n_cells), "unit_code": np.repeat(unit_codes, n_cells),
+        "indicator": np.tile(np.array(ids, dtype=object), n_units),
+        "breakdown": np.tile(np.array(labels, dtype=object), n_units),
+    })
     for name in ("vnedu", "csdl", "diff", "explained"):
-        frame[name] = frame[name].round().astype("Int64")
-    order = {ind.id: i for i, ind in enumerate(indicators.CATALOGUE)}
-    frame = frame.assign(_l=frame["level"].map(LEVEL_ORDER), _i=frame["indicator"].map(order))
-    frame = frame.sort_values(["_l", "unit_code", "_i"], kind="stable")
-    return frame.drop(columns=["_l", "_i"]).reset_index(drop=True)
+        values = np.concatenate(blocks[name], axis=1)[order].ravel()
+        frame[name] = pd.Series(values).round().astype("Int64")
+    return frame
 
 
-def _grid(m: pd.DataFrame, schools: list[str], cells: list[str]) -> np.ndarray:
-    """Summed weights as a schools × cells array."""
-    out = np.zeros((len(schools), len(cells)))
-    if len(m):
-        sums = m.groupby(["school_code", "breakdown"])["w"].sum()
-        si = {s: i for i, s in enumerate(schools)}
-        ci = {c: j for j, c in enumerate(cells)}
-        for (school, cell), w in sums.items():
-            if school in si and cell in ci:
-                out[si[school], ci[cell]] += w
+def _grid(school: np.ndarray, cells: np.ndarray, w: np.ndarray, n_schools: int,
+          n_cells: int) -> np.ndarray:
+    """Summed weights as a schools × cells array (records of unknown schools or cells dropped)."""
+    flat = school[:, None] * n_cells + cells
+    ok = (cells >= 0) & (school[:, None] >= 0)
+    weights = np.broadcast_to(w[:, None], cells.shape)[ok]
+    sums = np.bincount(flat[ok], weights=weights, minlength=n_schools * n_cells)
+    return sums.reshape(n_schools, n_cells)
+
+
+def _unit_groups(units: list[tuple[str, str, list[str]]], position: pd.Index) -> list[np.ndarray]:
+    """Per unit, the positions of its member schools."""
+    return [position.get_indexer(members) for _, _, members in units]
+
+
+def _unit_values(grid: np.ndarray, state: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
+    """Units × cells counts: missing when a member's export lacks a needed field or no member has
+    an export; else the sum over members that have one (state 0 ok, 1 none, 2 unknown)."""
+    ok = np.where((state == 0)[:, None], grid, 0.0)
+    out = _unit_sums(ok, groups)
+    for u, rows in enumerate(groups):
+        st = state[rows]
+        if not len(rows) or (st == 2).any() or (st == 1).all():
+            out[u] = np.nan
     return out
 
 
-def _unit_sum(grid: np.ndarray, state: list[str], rows: list[int]) -> np.ndarray:
-    """A unit's counts: missing when a member's export lacks a needed field or no member has an
-    export; else the sum over members that have one."""
-    states = [state[r] for r in rows]
-    if not rows or "unknown" in states or all(st == "none" for st in states):
-        return np.full(grid.shape[1], np.nan)
-    ok = [r for r, st in zip(rows, states, strict=True) if st == "ok"]
-    return grid[ok].sum(axis=0)
+def _unit_sums(grid: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
+    """Units × cells sums of the member schools' rows."""
+    out = np.empty((len(groups), grid.shape[1]))
+    for u, rows in enumerate(groups):
+        out[u] = grid[rows[0]] if len(rows) == 1 else grid[rows].sum(axis=0)
+    return out
 
 
 def _school_units(period: Period, kinds: dict[str, KindResult]) -> list[str]:
     codes = set(period.registry.schools_of(period.district)["school_code"])
     for result in kinds.values():
         for frame in (result.vnedu, result.csdl):
-            codes |= set(frame["school_code"].dropna())
+            codes |= set(frame["school_code"].dropna().unique())
     return sorted(codes)
 
 
@@ -108,34 +144,39 @@ def _units(period: Period, schools: list[str]):
         yield "school", code, [code]
 
 
-def _availability(period: Period, ind: indicators.Indicator, system: str,
-                  schools: list[str]) -> list[str]:
-    """Per school: 'ok' (countable), 'none' (no export of the list), 'unknown' (a needed field is
-    not carried by the export)."""
+def _files_by_school(period: Period,
+                     position: pd.Index) -> dict[tuple[str, str], list[tuple[int, set[str]]]]:
+    """Per (system, kind): the school position and carried fields of each file, report order."""
     rep = period.load_report
-    files = rep[(rep["system"] == system) & (rep["kind"] == ind.kind)]
-    carried = period.carried[period.carried["system"] == system]
-    by_file = carried.groupby("file")["field"].agg(set).to_dict()
-    out = dict.fromkeys(schools, "none")
-    for file, code in zip(files["file"], files["school_code"], strict=True):
-        school = period.registry.current(code)
-        if school not in out:
-            continue
-        fields = by_file.get(file, set())
-        needs = ("item",) if ind.kind == "facilities" else ind.needs
+    by_file = period.carried.groupby(["system", "file"], sort=False)["field"].agg(set).to_dict()
+    out: dict[tuple[str, str], list[tuple[int, set[str]]]] = {}
+    for system, kind, file, code in zip(rep["system"], rep["kind"], rep["file"], rep["school_code"],
+                                        strict=True):
+        at = position.get_indexer([period.registry.current(code)])[0]
+        if at >= 0:
+            out.setdefault((system, kind), []).append((int(at), by_file.get((system, file), set())))
+    return out
+
+
+def _availability(ind: indicators.Indicator, files: list[tuple[int, set[str]]],
+                  n_schools: int) -> np.ndarray:
+    """Per school: 0 ok (countable), 1 none (no export of the list), 2 unknown (a needed field is
+    not carried by the export)."""
+    out = np.ones(n_schools, dtype=np.int8)
+    needs = ("item",) if ind.kind == "facilities" else ind.needs
+    for school, fields in files:
         ok = ind.kind == "facilities" or all(n in fields for n in needs)
         if not ok:
-            out[school] = "unknown"
-        elif out[school] == "none":
-            out[school] = "ok"
-    return [out[s] for s in schools]
+            out[school] = 2
+        elif out[school] == 1:
+            out[school] = 0
+    return out
 
 
-def _contributions(ind: indicators.Indicator, result: KindResult, findings: pd.DataFrame,
-                   start_year: int) -> pd.DataFrame:
-    """Memberships of the records behind this kind's findings, weights signed (+ vnEdu)."""
-    mine = findings[findings["_kind"] == ind.kind]
-    paired = mine["_pair"].notna()
+def _contributors(kind: str, result: KindResult, findings: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Positions of the records behind this kind's findings, per system (vnEdu counts +, CSDL −)."""
+    mine = findings[findings["_kind"] == kind]
+    paired = mine["_pair"].notna().to_numpy()
     # A linked record explains through its pair's findings only (a duplicate group's linked
     # representative is reported as a duplicate but its gap is its pair's).
     linked_v, linked_c = set(result.links["left"]), set(result.links["right"])
@@ -143,16 +184,12 @@ def _contributions(ind: indicators.Indicator, result: KindResult, findings: pd.D
              if pd.notna(i) and (p or i not in linked_v)}
     c_idx = {i for i, p in zip(mine["_c"], paired, strict=True)
              if pd.notna(i) and (p or i not in linked_c)}
-    missing = findings[(findings["category"] == "school_missing")
-                       & (findings["field"] == ind.kind)]
+    missing = findings[(findings["category"] == "school_missing") & (findings["field"] == kind)]
     for school, system in zip(missing["school_code"], missing["_system"], strict=True):
         other = result.csdl if system == "vnedu" else result.vnedu
-        ids = set(other.index[other["school_code"] == school])
+        ids = other.index[(other["school_code"] == school).to_numpy()]
         (c_idx if system == "vnedu" else v_idx).update(ids)
-    parts = []
-    for frame, ids, sign in ((result.vnedu, v_idx, 1.0), (result.csdl, c_idx, -1.0)):
-        if ids:
-            m = indicators.memberships(ind, frame.loc[sorted(ids)], start_year)
-            parts.append(m.assign(w=m["w"] * sign))
-    return (pd.concat(parts, ignore_index=True) if parts
-            else pd.DataFrame(columns=["idx", "school_code", "breakdown", "w"]))
+    return {
+        "vnedu": result.vnedu.index.get_indexer(sorted(v_idx)),
+        "csdl": result.csdl.index.get_indexer(sorted(c_idx)),
+    }

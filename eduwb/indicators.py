@@ -10,6 +10,7 @@ school, or its export lacks a field the indicator needs.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -42,8 +43,22 @@ class Indicator:
     weight: str | None = None
 
 
+def _unique_flags(s: pd.Series, func: Callable[[object], bool | None]) -> pd.Series:
+    """``func`` over a Series, computed once per distinct value; missing and None give False."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    table = np.array([bool(func(u)) for u in uniques] + [False], dtype=bool)
+    return pd.Series(table[codes], index=s.index)
+
+
+def _unique_values(s: pd.Series, func: Callable[[object], object]) -> np.ndarray:
+    """``func`` over a Series as an object array, once per distinct value; missing stays None."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    table = np.array([func(u) for u in uniques] + [None], dtype=object)
+    return table[codes]
+
+
 def _present(r: Frame) -> pd.Series:
-    return r["status"].map(vocab.is_present, na_action="ignore").fillna(False).astype(bool)
+    return _unique_flags(r["status"], vocab.is_present)
 
 
 def _flag(r: Frame, name: str) -> pd.Series:
@@ -57,23 +72,26 @@ def _at_work(r: Frame) -> pd.Series:
 QUALIFICATION_LEVEL = {"Trung cấp": "duoi_chuan", "Cao đẳng": "duoi_chuan", "Đại học": "dat_chuan",
                        "Thạc sĩ": "tren_chuan", "Tiến sĩ": "tren_chuan"}
 
-# Breakdown dimensions: key → (record column or function, the value domain in output order).
-DIMENSIONS: dict[str, tuple[Callable[[Frame], pd.Series], tuple[str, ...]]] = {
-    "grade": (lambda r: r["grade"].map(lambda g: str(int(g)), na_action="ignore"),
+# Breakdown dimensions: key → (each record's value (None = not counted), the value domain in
+# output order). Values are computed once per distinct value of the source column.
+Values = Callable[[Frame], np.ndarray]
+DIMENSIONS: dict[str, tuple[Values, tuple[str, ...]]] = {
+    "grade": (lambda r: _unique_values(r["grade"], lambda g: str(int(g))),
               ("1", "2", "3", "4", "5")),
-    "sex": (lambda r: r["sex"], ("F", "M")),
-    "staff_group": (lambda r: r["staff_group"], ("cbql", "gv", "nv")),
-    "type": (lambda r: r["item"].map(vocab.CLASSROOM_TYPES), tuple(vocab.CLASSROOM_TYPES.values())),
+    "sex": (lambda r: _unique_values(r["sex"], lambda x: x), ("F", "M")),
+    "staff_group": (lambda r: _unique_values(r["staff_group"], lambda x: x), ("cbql", "gv", "nv")),
+    "type": (lambda r: _unique_values(r["item"], vocab.CLASSROOM_TYPES.get),
+             tuple(vocab.CLASSROOM_TYPES.values())),
 }
 # The `level` dimension differs by indicator.
-LEVELS: dict[str, tuple[Callable[[Frame], pd.Series], tuple[str, ...]]] = {
-    "hs_danh_gia": (lambda r: r["evaluation"], tuple(vocab.EVALUATIONS)),
-    "gv_trinh_do": (lambda r: r["qualification"].map(QUALIFICATION_LEVEL),
+LEVELS: dict[str, tuple[Values, tuple[str, ...]]] = {
+    "hs_danh_gia": (lambda r: _unique_values(r["evaluation"], lambda x: x), tuple(vocab.EVALUATIONS)),
+    "gv_trinh_do": (lambda r: _unique_values(r["qualification"], QUALIFICATION_LEVEL.get),
                     ("duoi_chuan", "dat_chuan", "tren_chuan")),
 }
 
 
-def _dimension(ind: Indicator, key: str) -> tuple[Callable[[Frame], pd.Series], tuple[str, ...]]:
+def _dimension(ind: Indicator, key: str) -> tuple[Values, tuple[str, ...]]:
     return LEVELS[ind.id] if key == "level" else DIMENSIONS[key]
 
 
@@ -101,11 +119,11 @@ CATALOGUE: tuple[Indicator, ...] = (
               ("grade",), ("dau_nam",)),
     Indicator("hs_tuyen_moi_6_tuoi", "Tuyển mới lớp 1 (6 tuổi)", "students",
               lambda r, y: _present(r) & _flag(r, "new_entrant") & (r["grade"] == 1)
-              & r["dob"].map(lambda d: d is not None and d.year == y - 6).astype(bool),
+              & _unique_flags(r["dob"], lambda d: d.year == y - 6),
               ("status", "new_entrant", "grade", "dob"), (), ("dau_nam",)),
     Indicator("hs_bo_hoc", "Học sinh bỏ học", "students",
-              lambda r, y: r["status"].map(vocab.is_dropout, na_action="ignore").fillna(False)
-              .astype(bool), ("status", "grade"), ("grade",), ("cuoi_hk1", "cuoi_nam")),
+              lambda r, y: _unique_flags(r["status"], vocab.is_dropout), ("status", "grade"),
+              ("grade",), ("cuoi_hk1", "cuoi_nam")),
     Indicator("hs_danh_gia", "Kết quả đánh giá cuối năm", "students",
               lambda r, y: _present(r) & r["evaluation"].notna(),
               ("status", "evaluation", "grade"), ("grade", "level"), ("cuoi_nam",)),
@@ -146,34 +164,63 @@ def cells(ind: Indicator) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class CellMatrix:
+    """The cells each record of a frame counts in, integer-coded.
+
+    ``rows``: positions (in the frame) of the records the filter selects; ``cells``: for each of
+    them one column per dimension combination (the total first, then :func:`cells` order), holding
+    the index into :func:`cells` or -1 where the record has no value in that breakdown; ``w``: the
+    records' weights.
+    """
+
+    rows: np.ndarray
+    cells: np.ndarray
+    w: np.ndarray
+
+
+def cell_matrix(ind: Indicator, records: Frame, start_year: int) -> CellMatrix:
+    """Integer-coded memberships of ``records`` in the cells of ``ind`` (see :class:`CellMatrix`)."""
+    keys = sorted(ind.dims)
+    combos = [c for n in range(len(keys) + 1) for c in itertools.combinations(keys, n)]
+    if records.empty:
+        return CellMatrix(np.zeros(0, np.int64), np.zeros((0, len(combos)), np.int64), np.zeros(0))
+    mask = ind.where(records, start_year).fillna(False).astype(bool).to_numpy()
+    rows = np.flatnonzero(mask)
+    sel = records.iloc[rows]
+    w = (sel[ind.weight].astype(float).fillna(0).to_numpy() if ind.weight
+         else np.ones(len(rows)))
+    codes, sizes = {}, {}
+    for k in keys:
+        values, domain = _dimension(ind, k)
+        where = {v: i for i, v in enumerate(domain)}
+        vals, uniques = pd.factorize(pd.Series(values(sel), dtype=object), use_na_sentinel=True)
+        table = np.array([where.get(u, -1) for u in uniques] + [-1], dtype=np.int64)
+        codes[k], sizes[k] = table[vals], len(domain)
+    out = np.empty((len(rows), len(combos)), dtype=np.int64)
+    offset = 0
+    for j, combo in enumerate(combos):
+        code = np.zeros(len(rows), dtype=np.int64)
+        ok = np.ones(len(rows), dtype=bool)
+        for k in combo:  # mixed radix, the last key fastest (itertools.product order)
+            code = code * sizes[k] + codes[k]
+            ok &= codes[k] >= 0
+        out[:, j] = np.where(ok, offset + code, -1)
+        offset += math.prod(sizes[k] for k in combo)
+    return CellMatrix(rows, out, w)
+
+
 def memberships(ind: Indicator, records: Frame, start_year: int) -> pd.DataFrame:
     """One row per (record, cell) the record counts in: columns idx, school_code, breakdown, w."""
     cols = ["idx", "school_code", "breakdown", "w"]
-    if records.empty:
+    m = cell_matrix(ind, records, start_year)
+    if not len(m.rows):
         return pd.DataFrame(columns=cols)
-    mask = ind.where(records, start_year).fillna(False).astype(bool)
-    sel = records[mask.to_numpy()]
-    if sel.empty:
-        return pd.DataFrame(columns=cols)
-    w = sel[ind.weight].astype(float).fillna(0).to_numpy() if ind.weight else np.ones(len(sel))
-    dim_values = {k: _dimension(ind, k)[0](sel).to_numpy() for k in ind.dims}
+    labels = np.array(cells(ind), dtype=object)
+    schools = records["school_code"].to_numpy()[m.rows]
     parts = []
-    keys = sorted(ind.dims)
-    for n in range(len(keys) + 1):
-        for combo in itertools.combinations(keys, n):
-            if combo:
-                labels = None
-                ok = np.ones(len(sel), dtype=bool)
-                for k in combo:
-                    vals = dim_values[k]
-                    ok &= pd.notna(vals)
-                    part = np.array([f"{k}={v}" for v in vals], dtype=object)
-                    labels = part if labels is None else labels + ";" + part
-                idx = np.flatnonzero(ok)
-                parts.append(pd.DataFrame({"idx": sel.index[idx],
-                                           "school_code": sel["school_code"].to_numpy()[idx],
-                                           "breakdown": labels[idx], "w": w[idx]}))
-            else:
-                parts.append(pd.DataFrame({"idx": sel.index, "school_code": sel["school_code"],
-                                           "breakdown": "", "w": w}))
+    for j in range(m.cells.shape[1]):
+        keep = np.flatnonzero(m.cells[:, j] >= 0)
+        parts.append(pd.DataFrame({"idx": records.index[m.rows[keep]], "school_code": schools[keep],
+                                   "breakdown": labels[m.cells[keep, j]], "w": m.w[keep]}))
     return pd.concat(parts, ignore_index=True)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
 from eduwb import text
@@ -61,11 +62,19 @@ def link(
     threshold: float = 0.85,
     margin: float = 0.02,
     exact_names: Sequence[str] | None = None,
+    workers: int = 1,
 ) -> Linkage:
-    """Link ``left`` and ``right`` one-to-one; see the module docstring for the passes."""
+    """Link ``left`` and ``right`` one-to-one; see the module docstring for the passes.
+
+    ``workers``: threads for the ``jaro`` comparisons (rapidfuzz; -1 = all cores).
+    """
+    used = [*(k for keys in exact for k in keys), *(k for keys in blocks for k in keys),
+            *(c.field for c in comparisons)]
+    cols = list(dict.fromkeys(used))
+    left, right = left[cols], right[cols]  # only the columns linking reads
     links: list[pd.DataFrame] = []
-    free_l = pd.Series(True, index=left.index)
-    free_r = pd.Series(True, index=right.index)
+    free_l = np.ones(len(left), dtype=bool)
+    free_r = np.ones(len(right), dtype=bool)
     stats: dict[str, int] = {}
     for i, keys in enumerate(exact):
         name = exact_names[i] if exact_names else "exact:" + "+".join(keys)
@@ -74,14 +83,14 @@ def link(
             found["method"] = name
             found["score"] = 1.0
             links.append(found)
-            free_l[found["left"].to_numpy()] = False
-            free_r[found["right"].to_numpy()] = False
+            free_l[left.index.get_indexer(found["left"])] = False
+            free_r[right.index.get_indexer(found["right"])] = False
         stats[name] = len(found)
     amb_l: set = set()
     amb_r: set = set()
     if blocks and comparisons:
         found, amb_l, amb_r = _fuzzy_pass(left[free_l], right[free_r], blocks, comparisons,
-                                          threshold, margin)
+                                          threshold, margin, workers)
         if len(found):
             links.append(found)
         stats["fuzzy"] = len(found)
@@ -95,8 +104,8 @@ def _exact_pass(left: pd.DataFrame, right: pd.DataFrame, keys: list[str]) -> pd.
     """Pairs whose key values are complete and unique on both sides."""
     lk = left[keys].dropna()
     rk = right[keys].dropna()
-    lk = lk[~lk.duplicated(keep=False)]
-    rk = rk[~rk.duplicated(keep=False)]
+    lk = lk[~lk.duplicated(keep=False).to_numpy()]
+    rk = rk[~rk.duplicated(keep=False).to_numpy()]
     merged = lk.reset_index(names="left").merge(rk.reset_index(names="right"), on=keys)
     return merged[["left", "right"]].copy()
 
@@ -108,6 +117,7 @@ def _fuzzy_pass(
     comparisons: Sequence[Comparison],
     threshold: float,
     margin: float,
+    workers: int = 1,
 ) -> tuple[pd.DataFrame, set, set]:
     if left.empty or right.empty:
         return pd.DataFrame(columns=list(LINK_COLUMNS)), set(), set()
@@ -120,14 +130,14 @@ def _fuzzy_pass(
     cand = pd.concat(pairs, ignore_index=True).drop_duplicates(ignore_index=True)
     if cand.empty:
         return pd.DataFrame(columns=list(LINK_COLUMNS)), set(), set()
+    pl = left.index.get_indexer(cand["left"])
+    pr = right.index.get_indexer(cand["right"])
     score = np.zeros(len(cand))
     total = sum(c.weight for c in comparisons)
     for comp in comparisons:
-        a = left.loc[cand["left"], comp.field].to_numpy()
-        b = right.loc[cand["right"], comp.field].to_numpy()
-        score += comp.weight * np.fromiter(
-            (_similarity(comp, x, y) for x, y in zip(a, b, strict=True)), float, len(cand)
-        )
+        a = left[comp.field].to_numpy(dtype=object)[pl]
+        b = right[comp.field].to_numpy(dtype=object)[pr]
+        score += comp.weight * similarities(comp, a, b, workers)
     cand["score"] = score / total
     cand = cand[cand["score"] >= threshold].sort_values(
         ["score", "left", "right"], ascending=[False, True, True], ignore_index=True
@@ -137,18 +147,14 @@ def _fuzzy_pass(
 
 def _assign(cand: pd.DataFrame, margin: float) -> tuple[pd.DataFrame, set, set]:
     """Greedy one-to-one assignment by score; near-ties become ambiguities."""
-    best_l = cand.groupby("left")["score"].apply(lambda s: sorted(s, reverse=True)[:2])
-    best_r = cand.groupby("right")["score"].apply(lambda s: sorted(s, reverse=True)[:2])
-
-    def tied(scores: list[float]) -> bool:
-        return len(scores) > 1 and scores[0] - scores[1] < margin
-
-    amb_l = {k for k, s in best_l.items() if tied(s)}
-    amb_r = {k for k, s in best_r.items() if tied(s)}
+    # ``cand`` is sorted by score, best first: a record's first two rows are its best two.
+    amb_l = _tied(cand, "left", margin)
+    amb_r = _tied(cand, "right", margin)
     used_l: set = set()
     used_r: set = set()
     rows = []
-    for lft, rgt, sc in cand[["left", "right", "score"]].itertuples(index=False):
+    for lft, rgt, sc in zip(cand["left"].tolist(), cand["right"].tolist(), cand["score"].tolist(),
+                            strict=True):
         if lft in used_l or rgt in used_r or lft in amb_l or rgt in amb_r:
             continue
         used_l.add(lft)
@@ -158,6 +164,56 @@ def _assign(cand: pd.DataFrame, margin: float) -> tuple[pd.DataFrame, set, set]:
     amb_l -= used_l
     amb_r -= used_r
     return pd.DataFrame(rows, columns=list(LINK_COLUMNS)), amb_l, amb_r
+
+
+def _tied(cand: pd.DataFrame, side: str, margin: float) -> set:
+    """Records whose best two candidate scores are within ``margin``."""
+    rank = cand.groupby(side, sort=False).cumcount().to_numpy()
+    first = cand.loc[rank == 0, [side, "score"]].set_index(side)["score"]
+    second = cand.loc[rank == 1, [side, "score"]].set_index(side)["score"]
+    gap = first.reindex(second.index).to_numpy() - second.to_numpy()
+    return set(second.index[gap < margin])
+
+
+def similarities(comp: Comparison, a: np.ndarray, b: np.ndarray, workers: int = 1) -> np.ndarray:
+    """The similarity of each aligned pair of values (object arrays), as :func:`_similarity`."""
+    miss = pd.isna(a) | pd.isna(b)
+    out = np.full(len(a), comp.missing, dtype=float)
+    ok = np.flatnonzero(~miss)
+    if not len(ok):
+        return out
+    x, y = a[ok], b[ok]
+    if comp.kind == "exact":
+        out[ok] = (x == y).astype(float)
+    elif comp.kind == "jaro":
+        out[ok] = process.cpdist([str(v) for v in x], [str(v) for v in y],
+                                 scorer=JaroWinkler.normalized_similarity, dtype=np.float64,
+                                 workers=workers)
+    elif comp.kind == "date":
+        out[ok] = _date_similarities(x, y)
+    else:
+        out[ok] = np.fromiter((_similarity(comp, p, q) for p, q in zip(x, y, strict=True)),
+                              float, len(ok))
+    return out
+
+
+def _date_similarities(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """:func:`_date_similarity` over aligned arrays of ISO dates (or any text)."""
+    sa = np.array([str(v) for v in a])
+    sb = np.array([str(v) for v in b])
+    width = max(sa.dtype.itemsize, sb.dtype.itemsize) // 4
+    ca = sa.astype(f"U{width}").view(np.uint32).reshape(len(sa), width)
+    cb = sb.astype(f"U{width}").view(np.uint32).reshape(len(sb), width)
+    la, lb = np.char.str_len(sa), np.char.str_len(sb)
+    out = np.where(sa == sb, 1.0, 0.0)
+    if width >= 10:
+        swapped = ((la == 10) & (lb == 10) & (ca[:, :4] == cb[:, :4]).all(axis=1)
+                   & (ca[:, 5:7] == cb[:, 8:10]).all(axis=1)
+                   & (ca[:, 8:10] == cb[:, 5:7]).all(axis=1))
+        out[(out == 0) & swapped] = 0.5
+    one_off = (la == lb) & ((ca != cb).sum(axis=1) == 1)
+    out[(out == 0) & one_off] = 0.5
+    return out
 
 
 def _similarity(comp: Comparison, a: object, b: object) -> float:
