@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from eduwb import vocab
+from eduwb import schemas, vocab
 from eduwb.errors import EduwbError, ParameterError, ReadError
 from eduwb.normalise import frame, normalise
 from eduwb.read import find_export_files, read_table
@@ -115,6 +115,8 @@ def load_period(
             if result.kind in parts and result.records:
                 parts[result.kind].append(result.records)
     tables = {kind: _sorted(frame(kind, files), kind) for kind, files in parts.items()}
+    for kind, table in tables.items():
+        schemas.check(kind, table)
     report = pd.DataFrame(reports, columns=list(vocab.LOAD_REPORT_COLUMNS))
     report = report.sort_values(["system", "file", "sheet"], ignore_index=True)
     rej = pd.DataFrame(rejected, columns=list(vocab.REJECTED_ROW_COLUMNS))

@@ -78,3 +78,74 @@ FIELDS_BY_KIND: dict[str, tuple[str, ...]] = {
 def columns(kind: str) -> tuple[str, ...]:
     """All columns of the canonical table of a list kind, in order."""
     return PROVENANCE + FIELDS_BY_KIND[kind]
+
+
+# --- checks at the boundary (pandera) ---------------------------------------------------------------
+
+
+def _schema(kind: str):
+    """The pandera schema of a canonical table: every value in its vocabulary or missing."""
+    import pandera.pandas as pa
+
+    from eduwb import vocab
+
+    def isin(values) -> pa.Column:
+        return pa.Column(nullable=True, checks=pa.Check.isin(list(values)), coerce=False)
+
+    def text(pattern: str | None = None) -> pa.Column:
+        checks = [pa.Check.str_matches(pattern)] if pattern else []
+        return pa.Column(nullable=True, checks=checks)
+
+    common = {
+        "system": pa.Column(checks=pa.Check.isin(list(vocab.SYSTEMS))),
+        "file": pa.Column(),
+        "sheet": pa.Column(nullable=True),
+        "row": pa.Column(checks=pa.Check.ge(1)),
+        "file_school_code": text(r"^\d{8}$"),
+        "school_code": text(r"^\d{8}$"),
+    }
+    people = {
+        "moet_id": text(r"^\d{10}$"),
+        "personal_id": text(r"^\d{12}$"),
+        "full_name": text(),
+        "sex": isin(vocab.SEXES),
+        "ethnicity": isin(vocab.ETHNIC_GROUPS),
+    }
+    by_kind = {
+        "students": {
+            **people,
+            "grade": pa.Column(nullable=True, checks=pa.Check.in_range(1, 5)),
+            "class_name": text(r"^[1-5]"),
+            "status": isin(vocab.STUDENT_STATUSES),
+            "disability": isin([vocab.DISABILITY_NONE, vocab.DISABILITY_YES,
+                                *vocab.DISABILITY_TYPES]),
+            "evaluation": isin(vocab.EVALUATIONS),
+        },
+        "staff": {
+            **people,
+            "staff_group": isin(vocab.STAFF_GROUPS),
+            "qualification": isin(vocab.QUALIFICATIONS),
+            "contract": isin(vocab.CONTRACTS),
+            "staff_status": isin(vocab.STAFF_STATUSES),
+        },
+        "classes": {
+            "class_name": text(r"^[1-5]"),
+            "grade": pa.Column(nullable=True, checks=pa.Check.in_range(1, 5)),
+            "declared_size": pa.Column(nullable=True, checks=pa.Check.ge(0)),
+        },
+        "facilities": {
+            "item": isin(vocab.FACILITY_ITEMS),
+            "count": pa.Column(nullable=True, checks=pa.Check.ge(0)),
+        },
+    }
+    return pa.DataFrameSchema({**common, **by_kind[kind]}, strict=False, ordered=False)
+
+
+def check(kind: str, frame):
+    """Validate a canonical table; raises ``pandera.errors.SchemaErrors`` listing every failure
+    (column, check, value, row) at once. A failure here is a bug in normalisation, not bad input:
+    bad input is rejected with its reason before it reaches a canonical table."""
+    missing = [c for c in columns(kind) if c not in frame.columns]
+    if missing:
+        raise ValueError(f"canonical {kind} table lacks columns: {', '.join(missing)}")
+    return _schema(kind).validate(frame, lazy=True)

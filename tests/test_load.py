@@ -176,3 +176,19 @@ def test_cli_exit_2_when_run_cannot_be_made(tmp_path: Path, capsys) -> None:
     with pytest.raises(SystemExit) as info:
         cli.main(["load", str(tmp_path), "--year", YEAR, "--period", "giua_nam"])
     assert info.value.code == 2
+
+
+def test_canonical_schema_checked_at_the_boundary(data: Path) -> None:
+    import pandera.errors
+
+    from eduwb import schemas
+
+    period = eduwb.load_period(data, YEAR, PERIOD)
+    table = period.tables["students"].copy()
+    schemas.check("students", table)
+    table.loc[0, "sex"] = "X"
+    table.loc[1, "moet_id"] = "123"
+    with pytest.raises(pandera.errors.SchemaErrors) as info:
+        schemas.check("students", table)
+    cases = info.value.failure_cases
+    assert set(cases["column"]) == {"sex", "moet_id"}
