@@ -101,7 +101,7 @@ def _sample(args: argparse.Namespace) -> int:
     from eduwb.sample import generate
 
     summary = generate(args.data, seed=args.seed, size=args.size)
-    print(f"Wrote a {args.size} sample province to {args.data}")
+    print(f"Đã tạo dữ liệu mẫu ({args.size}) tại {args.data}")
     for key, value in dataclasses.asdict(summary).items():
         print(f"  {key}: {value}")
     return EXIT_OK
@@ -122,20 +122,21 @@ def _load(args: argparse.Namespace) -> int:
     write_csv(period.rejected, out / "rejected_rows.csv")
     _report_problems(period)
     rep = period.load_report
-    print(f"{args.year} {vocab.PERIOD_LABELS[args.period]}: {len(rep)} files")
+    print(f"{args.year} {vocab.PERIOD_LABELS[args.period]}: {len(rep)} tệp")
     for system in vocab.SYSTEMS:
         part = rep[rep["system"] == system]
         print(
-            f"  {vocab.SYSTEM_LABELS[system]}: {len(part)} files, {int(part['rows_read'].sum())} "
-            f"rows read, {int(part['rows_loaded'].sum())} loaded, "
-            f"{int(part['rows_rejected'].sum())} rejected"
+            f"  {vocab.SYSTEM_LABELS[system]}: {len(part)} tệp, {int(part['rows_read'].sum())} "
+            f"dòng đọc, {int(part['rows_loaded'].sum())} dòng nạp, "
+            f"{int(part['rows_rejected'].sum())} dòng bị loại"
         )
     for kind in vocab.LIST_KINDS:
         table = period.tables[kind]
         counts = table["system"].value_counts()
-        print(f"  {kind}: " + ", ".join(f"{s} {int(counts.get(s, 0))}" for s in vocab.SYSTEMS))
-    print(f"  rejected rows and values: {len(period.rejected)}")
-    print(f"Wrote {out / 'load_report.csv'} and {out / 'rejected_rows.csv'}")
+        print(f"  {vocab.LIST_KIND_LABELS[kind]}: " + ", ".join(
+            f"{vocab.SYSTEM_LABELS[s]} {int(counts.get(s, 0))}" for s in vocab.SYSTEMS))
+    print(f"  Giá trị / dòng bị loại: {len(period.rejected)}")
+    print(f"Đã ghi {out / 'load_report.csv'} và {out / 'rejected_rows.csv'}")
     return EXIT_OK
 
 
