@@ -62,6 +62,20 @@ def _parser() -> argparse.ArgumentParser:
                         "(default: today)")
     status.add_argument("--no-load", action="store_true",
                         help="registry and sign-off ledger only: do not read or reconcile exports")
+
+    dash = sub.add_parser(
+        "dashboard",
+        help="serve the leadership dashboard (Voilà, 127.0.0.1) after computing every period's "
+        "snapshot",
+    )
+    dash.add_argument("data", type=Path, help="data folder (danh_muc/, YEAR/PERIOD/vnedu|csdl/)")
+    dash.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default 8866)")
+    dash.add_argument("--token", help="access token required in the address (default: none)")
+    dash.add_argument("--as-of", type=_iso_date, help="judge deadlines as of this date, "
+                      "YYYY-MM-DD (default: today)")
+    dash.add_argument("--year", help="school year (default: the latest in DATA)")
+    dash.add_argument("--cache", type=Path, help="snapshot cache (default: $EDUWB_CACHE, else "
+                      "~/.cache/eduwb)")
     return parser
 
 
@@ -196,7 +210,29 @@ def _status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"sample": _sample, "load": _load, "reconcile": _reconcile, "status": _status}
+def _dashboard(args: argparse.Namespace) -> int:
+    from eduwb import serve
+
+    log = logging.getLogger("eduwb")
+    periods = serve.prepare(args.data, args.year, cache=args.cache,
+                            progress=lambda what: log.info("Chuẩn bị số liệu: %s", what))
+    print(f"Đã chuẩn bị {len(periods)} kỳ báo cáo: "
+          + ", ".join(vocab.PERIOD_LABELS[p] for p in periods))
+    print(f"Bảng điều hành: mở {serve.url(args.port, args.token)} trong trình duyệt "
+          "(chỉ truy cập được từ máy này; Ctrl+C để dừng).", flush=True)
+    proc = serve.start(args.data, port=args.port, token=args.token, year=args.year,
+                       as_of=args.as_of, cache=args.cache)
+    try:
+        return EXIT_OK if proc.wait() == 0 else EXIT_FAILED
+    except KeyboardInterrupt:
+        proc.terminate()
+        proc.wait(timeout=10)
+        print("Đã dừng bảng điều hành.")
+        return EXIT_OK
+
+
+_COMMANDS = {"sample": _sample, "load": _load, "reconcile": _reconcile, "status": _status,
+             "dashboard": _dashboard}
 
 
 if __name__ == "__main__":

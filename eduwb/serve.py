@@ -1,0 +1,102 @@
+"""Serve the leadership dashboard with Voilà: snapshots first, then a loopback-only server.
+
+:func:`prepare` computes (or finds in the cache) every period's snapshot so that the page never
+reconciles; :func:`voila_command` and :func:`voila_environment` build the server's command line
+and environment (sources hidden and tracebacks off — Voilà's defaults —, a preheated pool of one
+kernel, idle kernels culled, an optional token); :func:`start` runs it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from eduwb import dashboard, store
+
+NOTEBOOK = "dashboard.ipynb"
+CULL_IDLE_SECONDS = 900  # a kernel left by a closed tab is shut down after 15 minutes
+CULL_INTERVAL_SECONDS = 60
+_NOTEBOOK_SOURCE = (
+    "# Bảng điều hành số liệu tiểu học (Voilà). Mọi xử lý nằm trong eduwb.dashboard;\n"
+    "# tham số lấy từ biến môi trường EDUWB_DATA, EDUWB_YEAR, EDUWB_AS_OF, EDUWB_CACHE.\n"
+    "from eduwb.dashboard import app\n\napp()"
+)
+
+
+def notebook_path(cache: Path | str | None = None) -> Path:
+    """``notebooks/dashboard.ipynb`` of the source tree; when eduwb is installed without it, an
+    identical notebook written under the cache folder."""
+    source = Path(__file__).resolve().parent.parent / "notebooks" / NOTEBOOK
+    if source.is_file():
+        return source
+    import nbformat
+
+    target = Path(cache or store.cache_root()) / "notebooks" / NOTEBOOK
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(_NOTEBOOK_SOURCE, id="dashboard")]
+    nb.metadata = {"kernelspec": {"display_name": "Python 3", "language": "python",
+                                  "name": "python3"}}
+    nbformat.write(nb, str(target))
+    return target
+
+
+def prepare(data: Path | str, year: str | None = None, *, cache: Path | str | None = None,
+            progress: Callable[[str], None] | None = None) -> list[str]:
+    """Compute or load every period's snapshot of ``year`` (default: the latest); returns the
+    periods. Raises EduwbError when the data folder cannot be used."""
+    return list(dashboard.load_snapshots(data, year, cache=cache, progress=progress))
+
+
+def url(port: int, token: str | None = None) -> str:
+    """Where the dashboard is opened."""
+    return f"http://127.0.0.1:{port}/" + (f"?token={token}" if token else "")
+
+
+def voila_command(notebook: Path | str, port: int, token: str | None = None) -> list[str]:
+    """The Voilà command line: 127.0.0.1 only, no browser, preheated pool of one kernel, idle
+    kernels culled, no port fallback (the printed address must be right)."""
+    cmd = [
+        sys.executable, "-m", "voila", str(notebook), "--no-browser",
+        "--Voila.ip=127.0.0.1", f"--port={port}", "--Voila.port_retries=0",
+        "--preheat_kernel=True", "--pool_size=1",
+        "--strip_sources=True", "--show_tracebacks=False",
+        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
+        f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
+        "--MappingKernelManager.cull_connected=False",
+    ]
+    if importlib.util.find_spec("jupytext") is not None:  # its lab extension fails in Voilà
+        cmd.append("--VoilaConfiguration.extension_denylist=jupyterlab-jupytext")
+    if token:
+        cmd.append(f"--token={token}")
+    return cmd
+
+
+def voila_environment(data: Path | str, *, year: str | None = None, as_of: dt.date | None = None,
+                      cache: Path | str | None = None,
+                      base: dict[str, str] | None = None) -> dict[str, str]:
+    """The server's environment: the notebook reads EDUWB_DATA, EDUWB_YEAR, EDUWB_AS_OF and
+    EDUWB_CACHE (the kernels inherit it)."""
+    env = dict(os.environ if base is None else base)
+    env[dashboard.ENV_DATA] = str(Path(data).resolve())
+    env[dashboard.ENV_CACHE] = str(Path(cache).resolve() if cache else store.cache_root())
+    for key, value in ((dashboard.ENV_YEAR, year), (dashboard.ENV_AS_OF, as_of)):
+        if value:
+            env[key] = str(value)
+        else:
+            env.pop(key, None)
+    return env
+
+
+def start(data: Path | str, *, port: int = 8866, token: str | None = None,
+          year: str | None = None, as_of: dt.date | None = None, cache: Path | str | None = None,
+          **popen: object) -> subprocess.Popen:
+    """Start Voilà on the dashboard (snapshots must be prepared first); returns the process."""
+    cmd = voila_command(notebook_path(cache), port, token)
+    env = voila_environment(data, year=year, as_of=as_of, cache=cache)
+    return subprocess.Popen(cmd, env=env, **popen)  # type: ignore[call-overload]
