@@ -220,15 +220,24 @@ def _dashboard(args: argparse.Namespace) -> int:
           + ", ".join(vocab.PERIOD_LABELS[p] for p in periods))
     print(f"Bảng điều hành: mở {serve.url(args.port, args.token)} trong trình duyệt "
           "(chỉ truy cập được từ máy này; Ctrl+C để dừng).", flush=True)
+    import signal
+
     proc = serve.start(args.data, port=args.port, token=args.token, year=args.year,
                        as_of=args.as_of, cache=args.cache)
+
+    def _stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
     try:
         return EXIT_OK if proc.wait() == 0 else EXIT_FAILED
     except KeyboardInterrupt:
-        proc.terminate()
-        proc.wait(timeout=10)
         print("Đã dừng bảng điều hành.")
         return EXIT_OK
+    finally:
+        if proc.poll() is None:  # Voilà shuts its kernels down on SIGTERM
+            proc.terminate()
+            proc.wait(timeout=15)
 
 
 _COMMANDS = {"sample": _sample, "load": _load, "reconcile": _reconcile, "status": _status,
