@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import re
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,11 +76,13 @@ def load_period(
     district: str | None = None,
     registry: Registry | None = None,
     progress: Callable[[str], None] | None = None,
+    workers: int | None = None,
 ) -> Period:
     """Read and normalise every export of one period (both systems), accounting for every row.
 
     Raises EduwbError subclasses only when the run cannot be made (bad parameters, no registry);
-    unreadable files and bad rows are reported in ``load_report`` / ``rejected``.
+    unreadable files and bad rows are reported in ``load_report`` / ``rejected``. Files are read
+    by ``workers`` processes (default: one per core, at most 2, for more than 64 files).
     """
     data = Path(data)
     check_year_period(year, period)
@@ -87,42 +92,104 @@ def load_period(
     ):
         raise ParameterError(f"district {district!r} is not in danh_muc/phong_gd.xlsx")
     folder = data / year / period
-    reports: list[dict] = []
-    rejected: list[dict] = []
-    carried: list[tuple[str, str, str]] = []
-    parts: dict[str, list[dict]] = {k: [] for k in vocab.LIST_KINDS}
+    jobs = []
     for system in vocab.SYSTEMS:
         files = find_export_files(folder / system) if (folder / system).is_dir() else []
-        for path in files:
-            rel = path.relative_to(data).as_posix()
-            if district and _other_district(path.name, registry, district):
-                continue
-            if progress:
-                progress(rel)
-            try:
-                raw = read_table(path, system, data)
-            except EduwbError as exc:
-                reports.append(_unreadable(system, rel, exc))
-                continue
-            result = normalise(raw, registry)
-            if district and result.report["school_code"] and registry.district_of(
-                result.report["school_code"]
-            ) != district:
-                continue
-            reports.append(result.report)
-            rejected.extend(result.rejected)
-            carried.extend((system, rel, f) for f in result.carried)
-            if result.kind in parts and result.records:
-                parts[result.kind].append(result.records)
-    tables = {kind: _sorted(frame(kind, files), kind) for kind, files in parts.items()}
+        jobs += [(system, path) for path in files
+                 if not (district and _other_district(path.name, registry, district))]
+    batch = read_files(jobs, data, registry, district=district, progress=progress,
+                       workers=workers)
+    tables = {kind: _sorted(table, kind) for kind, table in batch.tables.items()}
     for kind, table in tables.items():
         schemas.check(kind, table)
+    reports, rejected, carried = batch.reports, batch.rejected, batch.carried
     report = pd.DataFrame(reports, columns=list(vocab.LOAD_REPORT_COLUMNS))
     report = report.sort_values(["system", "file", "sheet"], ignore_index=True)
     rej = pd.DataFrame(rejected, columns=list(vocab.REJECTED_ROW_COLUMNS))
     rej = rej.sort_values(["system", "file", "sheet", "row", "column"], ignore_index=True)
-    carried_frame = pd.DataFrame(carried, columns=["system", "file", "field"])
+    carried_frame = pd.DataFrame(sorted(carried), columns=["system", "file", "field"])
     return Period(data, year, period, district, registry, tables, report, rej, carried_frame)
+
+
+@dataclass(frozen=True)
+class FileBatch:
+    """What a set of export files holds: canonical tables per kind and the row account."""
+
+    tables: dict[str, pd.DataFrame]
+    reports: list[dict]
+    rejected: list[dict]
+    carried: list[tuple[str, str, str]]
+
+
+PARALLEL_MIN_FILES = 64
+
+
+def read_files(
+    jobs: list[tuple[str, Path]],
+    data: Path,
+    registry: Registry | None,
+    *,
+    district: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    workers: int | None = None,
+) -> FileBatch:
+    """Read and normalise (system, path) jobs; in ``workers`` processes when there are many."""
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if len(jobs) > PARALLEL_MIN_FILES else 1
+    if workers <= 1 or len(jobs) < 2:
+        return _read_chunk(jobs, data, registry, district, progress)
+    # Interleave by size so that both processes get a similar share of the work.
+    ordered = sorted(jobs, key=lambda j: -j[1].stat().st_size)
+    chunks = [ordered[i::workers] for i in range(workers)]
+    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
+                                      else "spawn")
+    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        futures = [pool.submit(_read_chunk, chunk, data, registry, district, None)
+                   for chunk in chunks]
+        if progress:
+            for _, path in jobs:
+                progress(path.relative_to(data).as_posix())
+        parts = [f.result() for f in futures]
+    return FileBatch(
+        {k: pd.concat([p.tables[k] for p in parts], ignore_index=True) for k in vocab.LIST_KINDS},
+        [r for p in parts for r in p.reports],
+        [r for p in parts for r in p.rejected],
+        [c for p in parts for c in p.carried],
+    )
+
+
+def _read_chunk(
+    jobs: list[tuple[str, Path]],
+    data: Path,
+    registry: Registry | None,
+    district: str | None,
+    progress: Callable[[str], None] | None,
+) -> FileBatch:
+    reports: list[dict] = []
+    rejected: list[dict] = []
+    carried: list[tuple[str, str, str]] = []
+    parts: dict[str, list[dict]] = {k: [] for k in vocab.LIST_KINDS}
+    for system, path in jobs:
+        rel = path.relative_to(data).as_posix()
+        if progress:
+            progress(rel)
+        try:
+            raw = read_table(path, system, data)
+        except EduwbError as exc:
+            reports.append(_unreadable(system, rel, exc))
+            continue
+        result = normalise(raw, registry)
+        if district and registry is not None and result.report["school_code"] and (
+            registry.district_of(result.report["school_code"]) != district
+        ):
+            continue
+        reports.append(result.report)
+        rejected.extend(result.rejected)
+        carried.extend((system, rel, f) for f in result.carried)
+        if result.kind in parts and result.records:
+            parts[result.kind].append(result.records)
+    tables = {kind: frame(kind, files) for kind, files in parts.items()}
+    return FileBatch(tables, reports, rejected, carried)
 
 
 def _other_district(name: str, registry: Registry, district: str) -> bool:

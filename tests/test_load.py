@@ -192,3 +192,14 @@ def test_canonical_schema_checked_at_the_boundary(data: Path) -> None:
         schemas.check("students", table)
     cases = info.value.failure_cases
     assert set(cases["column"]) == {"sex", "moet_id"}
+
+
+def test_parallel_read_gives_the_same_period() -> None:
+    sample = Path(__file__).resolve().parent.parent / "data" / "sample"
+    one = eduwb.load_period(sample, YEAR, "cuoi_nam", workers=1)
+    two = eduwb.load_period(sample, YEAR, "cuoi_nam", workers=2)
+    for kind, table in one.tables.items():
+        pd.testing.assert_frame_equal(table, two.tables[kind])
+    pd.testing.assert_frame_equal(one.load_report, two.load_report)
+    pd.testing.assert_frame_equal(one.rejected, two.rejected)
+    pd.testing.assert_frame_equal(one.carried, two.carried)
