@@ -76,6 +76,32 @@ def _parser() -> argparse.ArgumentParser:
     dash.add_argument("--year", help="school year (default: the latest in DATA)")
     dash.add_argument("--cache", type=Path, help="snapshot cache (default: $EDUWB_CACHE, else "
                       "~/.cache/eduwb)")
+
+    batch = sub.add_parser(
+        "batch",
+        help="run the district report notebook for every district × period (papermill, in "
+        "parallel): OUT/YEAR/PERIOD/DISTRICT.ipynb|.html|.xlsx and OUT/index.html (exit 0: all "
+        "made, 1: some failed, 2: could not run)",
+    )
+    batch.add_argument("data", type=Path, help="data folder (danh_muc/, YEAR/PERIOD/vnedu|csdl/)")
+    batch.add_argument("--year", required=True, help="school year, e.g. 2021-2022")
+    batch.add_argument("--period", action="append", choices=vocab.PERIODS,
+                       help="a period (repeat for several; default: all three)")
+    batch.add_argument("--district", action="append",
+                       help="a district office (repeat for several; default: every district)")
+    batch.add_argument("--out", type=Path, default=Path("reports"),
+                       help="output folder (default: reports)")
+    batch.add_argument("--force", action="store_true", help="rerun reports that are up to date")
+    batch.add_argument("--workers", type=int, help="parallel runs (default: min(2, cores))")
+    batch.add_argument("--timeout", type=float, default=600.0,
+                       help="time limit per report, seconds (default 600)")
+    batch.add_argument("--as-of", type=_iso_date, help="judge deadlines as of this date, "
+                       "YYYY-MM-DD (default: today)")
+    batch.add_argument("--executor", choices=("local", "dask"), default="local",
+                       help="local process pool (default) or a Dask distributed cluster")
+    batch.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786")
+    batch.add_argument("--notebook", type=Path, help="report notebook (default: "
+                       "notebooks/district_report.ipynb)")
     return parser
 
 
@@ -240,8 +266,20 @@ def _dashboard(args: argparse.Namespace) -> int:
             proc.wait(timeout=15)
 
 
+def _batch(args: argparse.Namespace) -> int:
+    from eduwb.batch import NOTEBOOK, run_batch
+
+    result = run_batch(args.data, args.year, args.out, periods=args.period,
+                       districts=args.district, force=args.force, workers=args.workers,
+                       timeout=args.timeout, as_of=args.as_of, executor=args.executor,
+                       scheduler=args.scheduler, notebook=args.notebook or NOTEBOOK,
+                       progress=not args.quiet)
+    print(result.summary())
+    return EXIT_FOUND if result.failed else EXIT_OK
+
+
 _COMMANDS = {"sample": _sample, "load": _load, "reconcile": _reconcile, "status": _status,
-             "dashboard": _dashboard}
+             "dashboard": _dashboard, "batch": _batch}
 
 
 if __name__ == "__main__":

@@ -1,0 +1,102 @@
+"""A district's fix list as a formatted Excel workbook: a summary, then one sheet per school.
+
+Each school's sheet lists its tasks (what to do, in which system), grouped by the system to open,
+with the pupils' and teachers' names: it is for the district specialist and the schools, never for
+leadership views. The same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from eduwb import vocab
+from eduwb.report import FIXED_CREATED
+
+if TYPE_CHECKING:
+    from eduwb.notebook import DistrictReport
+
+# Column widths (characters) of the school sheets, by FIX_COLUMNS key.
+_WIDTHS = {"system": 12, "category": 24, "entity": 10, "full_name": 24, "vnedu_id": 15,
+           "moet_id": 12, "field": 18, "vnedu_value": 22, "csdl_value": 22, "action": 60}
+
+
+def write_fix_list(report: DistrictReport, path: Path | str) -> Path:
+    """Write the report's fix list to ``path`` (xlsx); returns the path."""
+    import xlsxwriter
+
+    from eduwb.notebook import FIX_COLUMNS
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    p = report.params
+    book = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True})
+    book.set_properties({"created": FIXED_CREATED, "title": "Danh sách cần sửa"})
+    fmt = {
+        "title": book.add_format({"bold": True, "font_size": 14}),
+        "head": book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
+                                 "text_wrap": True, "valign": "top"}),
+        "cell": book.add_format({"text_wrap": True, "valign": "top", "border": 1}),
+        "num": book.add_format({"valign": "top", "border": 1}),
+        "total": book.add_format({"bold": True, "border": 1}),
+    }
+    subtitle = (f"{report.district_name} - Năm học {p.year} - {vocab.PERIOD_LABELS[p.period]} "
+                f"- tính đến {p.as_of:%d/%m/%Y}")
+    summary = report.fix_summary().reset_index()
+    ws = book.add_worksheet("Tổng hợp")
+    ws.write(0, 0, "DANH SÁCH CẦN SỬA: ĐỐI CHIẾU vnEdu - CSDL NGÀNH", fmt["title"])
+    ws.write(1, 0, subtitle)
+    ws.write(2, 0, "Mỗi trường một trang tính; cột \"Làm trên\" cho biết mở hệ thống nào.")
+    _write_table(ws, 4, summary, list(summary.columns), fmt)
+    last = 4 + len(summary) + 1
+    ws.write(last, 0, "Tổng cộng", fmt["total"])
+    for j, col in enumerate(summary.columns[2:], start=2):
+        ws.write_number(last, j, int(summary[col].sum()), fmt["total"])
+    ws.set_column(0, 0, 12)
+    ws.set_column(1, 1, 40)
+    ws.set_column(2, len(summary.columns) - 1, 12)
+    ws.freeze_panes(5, 0)
+    _print_setup(ws, landscape=False)
+
+    tasks = report.fix_list()
+    columns = [c for c in FIX_COLUMNS if c not in ("school_code", "school_name")]
+    for code in sorted(report.school_names):
+        mine = tasks[tasks["school_code"] == code][columns]
+        ws = book.add_worksheet(code)
+        ws.write(0, 0, f"{report.school_names[code]} ({code})", fmt["title"])
+        ws.write(1, 0, subtitle)
+        ws.write(2, 0, f"{len(mine)} việc cần làm" if len(mine) else
+                 "Không có sai lệch giữa vnEdu và CSDL ngành.")
+        _write_table(ws, 4, mine, [FIX_COLUMNS[c] for c in columns], fmt)
+        for j, col in enumerate(columns):
+            ws.set_column(j, j, _WIDTHS.get(col, 14))
+        ws.freeze_panes(5, 0)
+        if len(mine):
+            ws.autofilter(4, 0, 4 + len(mine), len(columns) - 1)
+        _print_setup(ws, landscape=True)
+        ws.repeat_rows(4)
+    book.close()
+    return path
+
+
+def _write_table(ws: Any, top: int, frame: pd.DataFrame, titles: list[str],
+                 fmt: dict[str, Any]) -> None:
+    ws.write_row(top, 0, titles, fmt["head"])
+    for i, row in enumerate(frame.itertuples(index=False), start=top + 1):
+        for j, value in enumerate(row):
+            if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+                ws.write_blank(i, j, None, fmt["cell"])
+            elif isinstance(value, int | float) or hasattr(value, "item"):
+                ws.write_number(i, j, getattr(value, "item", lambda v=value: v)(), fmt["num"])
+            else:
+                ws.write_string(i, j, str(value), fmt["cell"])
+
+
+def _print_setup(ws: Any, *, landscape: bool) -> None:
+    ws.set_paper(9)  # A4
+    if landscape:
+        ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
