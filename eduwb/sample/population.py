@@ -366,9 +366,10 @@ def _mark_merged(rng: random.Random, schools: list[School]) -> None:
     rural = [s for s in schools if s.district not in URBAN]
     cand = [s for s in rural if s.school_type == "TH&THCS"] or rural
     merged = cand[0]
+    if merged.school_type != "TH&THCS":  # already named as a TH&THCS school otherwise
+        merged.name = merged.name.replace("Trường Tiểu học ", "Trường Tiểu học và Trung học cơ sở ")
+        merged.short_name = merged.short_name.replace("TH ", "TH&THCS ", 1)
     merged.school_type = "TH&THCS"
-    merged.name = merged.name.replace("Trường Tiểu học ", "Trường Tiểu học và Trung học cơ sở ")
-    merged.short_name = merged.short_name.replace("TH ", "TH&THCS ", 1)
     used = {s.code for s in schools}
     serial = 90
     while f"70{merged.district}{serial:03d}" in used:
