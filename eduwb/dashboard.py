@@ -129,6 +129,12 @@ def next_deadline(deadlines: Iterable[calendar.Deadlines], as_of: dt.date) -> di
     return None
 
 
+def default_period(model: Model) -> str:
+    """The period whose deadline comes next (as of the model's date), else the latest period."""
+    nxt = next_deadline((t.deadlines for t in model.trackings.values()), model.as_of)
+    return nxt["period"] if nxt is not None else model.periods[-1]
+
+
 def findings_by_category(findings: pd.DataFrame) -> pd.DataFrame:
     """Every finding category (vocabulary order) with its Vietnamese label and count (0 included)."""
     counts = findings.groupby("category").size() if len(findings) else pd.Series(dtype="int64")
@@ -189,14 +195,16 @@ def _totals(ind: pd.DataFrame) -> pd.DataFrame:
 
 def heatmap_frame(snap: Snapshot, tracking: Tracking) -> pd.DataFrame:
     """Districts × indicator groups: the relative gap Σ|vnEdu − CSDL| / Σ vnEdu over the group's
-    indicator totals (NaN where nothing can be compared). Index: district code (with the province,
-    ``70``, last); columns: ``district`` (label) then GROUPS."""
+    indicator totals (NaN where nothing can be compared). Index: district code, then the province
+    (``70``), whose gaps are summed over its districts so that opposite gaps do not cancel;
+    columns: ``district`` (label) then GROUPS."""
     tot = _totals(snap.indicators)
     codes = list(tracking.districts["district_code"])
     names = dict(zip(tracking.districts["district_code"], tracking.districts["district_name"],
                      strict=True))
-    rel = _relative(tot[tot["level"].isin(["district", "province"])], ["level", "unit_code",
-                                                                        "group"])
+    dist = tot[tot["level"] == "district"]
+    rel = pd.concat([_relative(dist, ["unit_code", "group"]),
+                     _relative(dist.assign(unit_code=vocab.PROVINCE_CODE), ["unit_code", "group"])])
     grid = rel.pivot_table(index="unit_code", columns="group", values="relative_gap",
                            aggfunc="first", dropna=False)
     grid = grid.reindex(index=[*codes, vocab.PROVINCE_CODE], columns=list(GROUPS))
@@ -209,12 +217,12 @@ def heatmap_frame(snap: Snapshot, tracking: Tracking) -> pd.DataFrame:
 
 def trend_frame(model: Model) -> pd.DataFrame:
     """One row per period: findings, schools in sync, schools, districts sent, districts, and the
-    province's relative gap over all indicator totals."""
+    province's relative gap over all indicator totals (district gaps summed without netting)."""
     rows = []
     for period, snap in model.snapshots.items():
         tr = model.trackings[period]
         tot = _totals(snap.indicators)
-        rel = _relative(tot[tot["level"] == "province"].assign(all=1), ["all"])
+        rel = _relative(tot[tot["level"] == "district"].assign(all=1), ["all"])
         rows.append({
             "period": period, "label": vocab.PERIOD_LABELS[period],
             "findings": len(snap.findings),
@@ -330,7 +338,7 @@ CSS = """
 .eduwb h2 { font-size: 16px; margin: 14px 0 6px 0; color: #243b53; }
 .eduwb .sub { color: #52606d; font-size: 13px; }
 .eduwb-tiles { display: flex; flex-wrap: wrap; gap: 10px; }
-.eduwb-tile { flex: 1 1 150px; max-width: 210px; border: 1px solid #d9e2ec; border-radius: 8px;
+.eduwb-tile { flex: 1 1 120px; max-width: 190px; border: 1px solid #d9e2ec; border-radius: 8px;
   padding: 8px 12px; background: #f8fafc; box-sizing: border-box; }
 .eduwb-tile .value { font-size: 26px; font-weight: bold; color: #102a43; }
 .eduwb-tile .total { font-size: 14px; color: #627d98; }
@@ -339,7 +347,8 @@ CSS = """
 .eduwb-tile.bad { border-color: #e12d39; background: #ffeeee; }
 .eduwb-tile.good { border-color: #3ebd93; background: #effcf6; }
 .eduwb table.t { border-collapse: collapse; font-size: 13px; margin: 2px 0 6px 0; }
-.eduwb table.t th, .eduwb table.t td { border: 1px solid #d9e2ec; padding: 3px 8px; }
+.eduwb table.t th, .eduwb table.t td { border: 1px solid #d9e2ec; padding: 3px 8px;
+  line-height: 1.35; vertical-align: top; }
 .eduwb table.t th { background: #f0f4f8; text-align: left; }
 .eduwb table.t td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .eduwb .deadline { font-size: 14px; padding: 6px 10px; background: #e6f6ff; border-radius: 6px;
@@ -549,7 +558,7 @@ class Dashboard:
 
         self.model = model
         self._cache: dict[tuple[str, ...], str] = {}
-        p0 = model.periods[-1]
+        p0 = default_period(model)
         self.title = w.HTML(
             f'{CSS}<div class="eduwb"><h1>Số liệu tiểu học: đối chiếu vnEdu – CSDL ngành</h1>'
             f'<div class="sub">Sở GD&amp;ĐT tỉnh {_e(vocab.PROVINCE_NAME)} · năm học '
@@ -572,7 +581,7 @@ class Dashboard:
         self.district.add_class("eduwb-district")
         self.schools = w.HTML()
         self.school = w.Dropdown(description="Trường:", style={"description_width": "initial"},
-                                 layout=w.Layout(width="520px"))
+                                 layout=w.Layout(width="640px"))
         self.school.add_class("eduwb-school")
         self.school_view = w.HTML()
         self.make_file = w.Button(description="Tạo tệp Excel danh sách cần sửa", icon="file-excel-o",
@@ -688,7 +697,7 @@ class Dashboard:
                      if len(cats) else '<div class="hint">Không có sai lệch.</div>')
             return ('<div class="eduwb" style="display:flex;flex-wrap:wrap;gap:24px">'
                     f"<div><h2>Chỉ tiêu của trường {_e(code)}</h2>{left}</div>"
-                    f"<div><h2>Sai lệch theo loại</h2>{right}</div></div>")
+                    f"<div><h2>Sai lệch của trường theo loại</h2>{right}</div></div>")
 
         self.school_view.value = self._memo(("school", p, code), make)
 

@@ -95,8 +95,9 @@ def voila_environment(data: Path | str, *, year: str | None = None, as_of: dt.da
 
 def start(data: Path | str, *, port: int = 8866, token: str | None = None,
           year: str | None = None, as_of: dt.date | None = None, cache: Path | str | None = None,
-          **popen: object) -> subprocess.Popen:
-    """Start Voilà on the dashboard (snapshots must be prepared first); returns the process."""
+          base_env: dict[str, str] | None = None, **popen: object) -> subprocess.Popen:
+    """Start Voilà on the dashboard (snapshots must be prepared first); returns the process.
+    ``base_env`` replaces os.environ as the environment the EDUWB_* variables are added to."""
     cmd = voila_command(notebook_path(cache), port, token)
-    env = voila_environment(data, year=year, as_of=as_of, cache=cache)
+    env = voila_environment(data, year=year, as_of=as_of, cache=cache, base=base_env)
     return subprocess.Popen(cmd, env=env, **popen)  # type: ignore[call-overload]
