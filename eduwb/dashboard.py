@@ -464,7 +464,8 @@ def trend_png(trend: pd.DataFrame) -> bytes:
     for ax in (ax1, ax2):
         ax.set_xticks(x, list(trend["label"]), fontsize=8)
         ax.tick_params(axis="y", labelsize=8)
-        ax.set_ylim(bottom=0)
+        top = ax.get_lines()[0].get_ydata()
+        ax.set_ylim(0, max(1.0, float(pd.Series(top).max(skipna=True) or 0)) * 1.2)
         ax.grid(alpha=0.3)
         ax.margins(x=0.15)
     fig.tight_layout()
@@ -590,22 +591,19 @@ class Dashboard:
         self.download = w.HTML()
         self.download.add_class("eduwb-download")
 
-        def h2(text: str) -> Any:
-            return w.HTML(f'<div class="eduwb"><h2>{_e(text)}</h2></div>')
-
         codes = list(model.trackings[p0].districts["district_code"])
         names = dict(zip(codes, model.trackings[p0].districts["district_name"], strict=True))
         self.district.options = [("— chọn phòng —", "")] + [
             (f"{c} · {_district_label(c, names[c])}", c) for c in codes]
         self.school.options = [("— chọn trường —", "")]
-        self.trend.value = f'<div class="eduwb">{trend_html(trend_frame(model))}</div>'
+        self.trend.value = (f'<div class="eduwb"><h2>Xu hướng qua các kỳ</h2>'
+                            f"{trend_html(trend_frame(model))}<h2>Chi tiết theo phòng và trường"
+                            "</h2></div>")
         self.widget = w.VBox([
-            self.title, self.message, w.HBox([self.period]), self.deadline, self.tiles,
-            w.HBox([w.VBox([h2("Sai lệch theo loại"), self.categories]),
-                    w.VBox([h2("Mức chênh lệch theo phòng và nhóm chỉ tiêu"), self.heatmap]),
-                    ], layout=w.Layout(flex_flow="row wrap", grid_gap="24px")),
-            h2("Xu hướng qua các kỳ"), self.trend,
-            h2("Chi tiết theo phòng và trường"), self.district, self.schools,
+            self.title, self.message, self.period, self.deadline, self.tiles,
+            w.HBox([self.categories, self.heatmap], layout=w.Layout(flex_flow="row wrap",
+                                                                    grid_gap="24px")),
+            self.trend, self.district, self.schools,
             w.HBox([self.make_file, self.download]), self.school, self.school_view,
         ], layout=w.Layout(padding="0 12px 24px 12px"))
         self.widget.add_class("eduwb-dashboard")
@@ -643,12 +641,13 @@ class Dashboard:
         self.tiles.value = self._memo(("tiles", p), lambda: (
             f'<div class="eduwb">{tiles_html(tiles(snap, tr))}</div>'))
         self.categories.value = self._memo(("categories", p), lambda: (
-            '<div class="eduwb">' + table_html(
+            '<div class="eduwb"><h2>Sai lệch theo loại</h2>' + table_html(
                 findings_by_category(snap.findings)[["label", "count"]],
                 {"label": "Loại sai lệch", "count": "Số bản ghi"}, key="categories",
                 formats={"count": fmt_int}) + "</div>"))
         self.heatmap.value = self._memo(("heatmap", p), lambda: (
-            f'<div class="eduwb">{heatmap_html(heatmap_frame(snap, tr))}</div>'))
+            '<div class="eduwb"><h2>Mức chênh lệch theo phòng và nhóm chỉ tiêu</h2>'
+            f"{heatmap_html(heatmap_frame(snap, tr))}</div>"))
         self._render_district()
 
     def _render_district(self) -> None:
