@@ -70,15 +70,13 @@ def compare_period(period: Period) -> dict[str, KindResult]:
 
 def compare_kind(period: Period, kind: str) -> KindResult:
     """Group duplicates, link, compare and report one list kind."""
-    v = _prepared(period.records(kind, "vnedu"), kind)
-    c = _prepared(period.records(kind, "csdl"), kind)
+    v, c = _prepared(_records(period, kind, "vnedu"), _records(period, kind, "csdl"), kind)
     out = _Findings(period, kind)
     rep_v = _duplicates(v, kind, "vnedu", out, _code_column(c))
     rep_c = _duplicates(c, kind, "csdl", out, _code_column(v))
     linkage = _link(v, c, rep_v, rep_c, kind)
     links = linkage.links.reset_index(drop=True)
-    carried = _carried_pairs(period)
-    _compare_pairs(v, c, links, kind, carried, out)
+    _compare_pairs(v, c, links, kind, carried_matrix(period.carried), out)
     missing = _missing_exports(period)
     for frame, rep, linked, system, other, ambiguous in (
         (v, rep_v, links["left"], "vnedu", "csdl", set(linkage.ambiguous_left)),
@@ -128,17 +126,34 @@ def school_findings(period: Period) -> pd.DataFrame:
 # --- preparation, duplicates, linking ---------------------------------------------------------------
 
 
-def _prepared(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """Add the linking keys (each computed once per distinct value)."""
-    if kind in PEOPLE_COMPARED:
-        # Exact keys keep the accents (twins are often Tiến and Tiên); blocks fold them.
-        frame["_name"] = text.fold_case_series(frame["full_name"])
-        frame["_given"] = text._map_unique(
-            frame["full_name"], lambda n: text.split_name(text.fold_accents(n))[2])
-        codes, uniques = pd.factorize(frame["dob"], use_na_sentinel=True)
-        iso = np.array([d.isoformat() for d in uniques] + [None], dtype=object)
-        frame["_dob"] = pd.Series(iso[codes], index=frame.index, dtype="str")
-    return frame
+def _records(period: Period, kind: str, system: str) -> pd.DataFrame:
+    """:meth:`Period.records`, without copying when the system's records are contiguous (the
+    loader sorts by system)."""
+    table = period.tables[kind]
+    at = np.flatnonzero((table["system"] == system).to_numpy())
+    if len(at) and at[-1] - at[0] + 1 == len(at):
+        return table.iloc[at[0]:at[-1] + 1].reset_index(drop=True)
+    return period.records(kind, system)
+
+
+def _prepared(v: pd.DataFrame, c: pd.DataFrame, kind: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Add the linking keys to both systems' records (each computed once per distinct value)."""
+    if kind not in PEOPLE_COMPARED:
+        return v, c
+    names = pd.concat([v["full_name"], c["full_name"]], ignore_index=True)
+    codes, uniques = pd.factorize(names, use_na_sentinel=True)
+    uniques = list(uniques)
+    # Exact keys keep the accents (twins are often Tiến and Tiên); blocks fold them.
+    folded = np.array([text.fold_case(u) for u in uniques] + [None], dtype=object)
+    given = np.array([text.split_name(text.fold_accents(u))[2] for u in uniques] + [None],
+                     dtype=object)
+    for frame, at in ((v, codes[:len(v)]), (c, codes[len(v):])):
+        frame["_name"] = pd.Series(folded[at], index=frame.index, dtype=names.dtype)
+        frame["_given"] = pd.Series(given[at], index=frame.index, dtype=names.dtype)
+        days, dates = pd.factorize(frame["dob"], use_na_sentinel=True)
+        iso = np.array([d.isoformat() for d in dates] + [None], dtype=object)
+        frame["_dob"] = pd.Series(iso[days], index=frame.index, dtype="str")
+    return v, c
 
 
 def _code_column(frame: pd.DataFrame) -> pd.Series | None:
@@ -279,7 +294,7 @@ def _link(v: pd.DataFrame, c: pd.DataFrame, rep_v: np.ndarray, rep_c: np.ndarray
 def _rows(frame: pd.DataFrame, positions: np.ndarray) -> list[dict]:
     """The records at ``positions`` as dicts of the fields findings show."""
     cols = [f for f in ROW_FIELDS if f in frame.columns]
-    return frame.iloc[positions][cols].to_dict("records")
+    return frame[cols].iloc[positions].to_dict("records")
 
 
 ROW_FIELDS = ("school_code", "vnedu_id", "moet_id", "full_name", "class_name", "dob", "sex",
@@ -289,12 +304,39 @@ ROW_FIELDS = ("school_code", "vnedu_id", "moet_id", "full_name", "class_name", "
 # --- comparing linked pairs -----------------------------------------------------------------------
 
 
-def _carried_pairs(period: Period) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    carried = period.carried
-    for system, file, name in zip(carried["system"], carried["file"], carried["field"], strict=True):
-        out.setdefault(f"{system}|{file}", set()).add(name)
-    return out
+@dataclass(frozen=True)
+class Carried:
+    """Which canonical fields each export file carries, as a files × fields boolean matrix.
+
+    ``files``: ``system|file`` keys; ``fields``: field names; ``matrix[i, j]``: file i carries j.
+    """
+
+    files: pd.Index
+    fields: pd.Index
+    matrix: np.ndarray
+
+    def rows(self, system: str, files: pd.Index | np.ndarray) -> np.ndarray:
+        """Matrix rows of ``files`` of ``system`` (-1 = a file that carries nothing)."""
+        return self.files.get_indexer(pd.Index([f"{system}|{f}" for f in files], dtype=object))
+
+    def carries(self, rows: np.ndarray, field: str | np.ndarray) -> np.ndarray:
+        """Whether each file row carries ``field`` (one name, or one per row)."""
+        cols = (self.fields.get_indexer(pd.Index([field], dtype=object))
+                if isinstance(field, str) else self.fields.get_indexer(pd.Index(field, dtype=object)))
+        cols = np.broadcast_to(cols, rows.shape)
+        ok = (rows >= 0) & (cols >= 0)
+        out = np.zeros(rows.shape, dtype=bool)
+        out[ok] = self.matrix[rows[ok], cols[ok]]
+        return out
+
+
+def carried_matrix(carried: pd.DataFrame) -> Carried:
+    """The period's ``carried`` frame (system, file, field) as a :class:`Carried` matrix."""
+    fcodes, files = pd.factorize(carried["system"].astype(str) + "|" + carried["file"].astype(str))
+    gcodes, fields = pd.factorize(carried["field"])
+    matrix = np.zeros((len(files), len(fields)), dtype=bool)
+    matrix[fcodes, gcodes] = True
+    return Carried(pd.Index(files, dtype=object), pd.Index(fields, dtype=object), matrix)
 
 
 def _compare_pairs(
@@ -302,22 +344,18 @@ def _compare_pairs(
     c: pd.DataFrame,
     links: pd.DataFrame,
     kind: str,
-    carried: dict[str, set[str]],
+    carried: Carried,
     out: _Findings,
 ) -> None:
     if links.empty:
         return
     pv = v.index.get_indexer(links["left"])
     pc = c.index.get_indexer(links["right"])
-    # Each pair's (vnEdu file, CSDL file) as one code; the fields both files carry, per code.
-    fv, files_v = pd.factorize(v["file"].to_numpy()[pv])
-    fc, files_c = pd.factorize(c["file"].to_numpy()[pc])
-    pair_code, pair_index = pd.factorize(fv.astype(np.int64) * max(len(files_c), 1) + fc)
-    common = [
-        carried.get(f"vnedu|{files_v[code // max(len(files_c), 1)]}", set())
-        & carried.get(f"csdl|{files_c[code % max(len(files_c), 1)]}", set())
-        for code in pair_index
-    ]
+    # Each pair's two files as rows of the carried matrix (codes first: no per-row strings).
+    fv, files_v = pd.factorize(v["file"])
+    fc, files_c = pd.factorize(c["file"])
+    rv = carried.rows("vnedu", files_v)[fv[pv]]
+    rc = carried.rows("csdl", files_c)[fc[pc]]
     found: list[tuple[int, str | None, object, object]] = []  # pair, field (None: MOET), values
     if kind in PEOPLE_COMPARED:
         no_code = v["moet_id"].isna().to_numpy()[pv] & c["moet_id"].notna().to_numpy()[pc]
@@ -327,21 +365,25 @@ def _compare_pairs(
         fields = CLASS_COMPARED
     else:
         fields = ("count",)
-    items = v["item"].to_numpy()[pv] if kind == "facilities" else None
+    items = None
+    if kind == "facilities":
+        icodes, iuniq = pd.factorize(v["item"])
+        items = np.asarray(iuniq, dtype=object)[icodes[pv]] if len(iuniq) else np.full(len(pv), None)
     for field in fields:
-        if kind == "facilities":
-            shared = np.array([item in common[code] for item, code in zip(items, pair_code,
-                                                                          strict=True)], bool)
-        else:
-            shared = np.array([field in names for names in common], dtype=bool)[pair_code]
+        name = items if items is not None else field
+        shared = carried.carries(rv, name) & carried.carries(rc, name)
         if not shared.any():
             continue
-        a = v[field].iloc[pv] if field in v else pd.Series([None] * len(pv))
-        b = c[field].iloc[pc] if field in c else pd.Series([None] * len(pc))
-        differ = shared & ~_same_values(field, a, b)
-        av, bv = a.to_numpy(dtype=object), b.to_numpy(dtype=object)
-        found += [(int(i), items[i] if kind == "facilities" else field, av[i], bv[i])
-                  for i in np.flatnonzero(differ)]
+        # Names compare case-insensitively: _name is the case-folded full name.
+        col = "_name" if field == "full_name" and "_name" in v else field
+        differ = shared & ~_same_values(col, v.get(col), c.get(col), pv, pc)
+        where = np.flatnonzero(differ)
+        if not len(where):
+            continue
+        av = _values(v, field, pv[where])
+        bv = _values(c, field, pc[where])
+        found += [(int(i), items[i] if items is not None else field, a, b)
+                  for i, a, b in zip(where, av, bv, strict=True)]
     if not found:
         return
     used = sorted({i for i, *_ in found})
@@ -350,31 +392,43 @@ def _compare_pairs(
     rows_c = _rows(c, pc[used])
     lefts, rights = links["left"].to_numpy(), links["right"].to_numpy()
     for i, name, a_value, b_value in found:
-        rv, rc = rows_v[at[i]], rows_c[at[i]]
+        row_v, row_c = rows_v[at[i]], rows_c[at[i]]
         if name is None:
-            out.missing_moet(rv, rc, lefts[i], rights[i], i)
+            out.missing_moet(row_v, row_c, lefts[i], rights[i], i)
         else:
-            out.mismatch(rv, rc, lefts[i], rights[i], i, name, a_value, b_value)
+            out.mismatch(row_v, row_c, lefts[i], rights[i], i, name, a_value, b_value)
 
 
-def _same_values(field: str, a: pd.Series, b: pd.Series) -> np.ndarray:
-    """Whether aligned values agree: both missing, or equal (names case-insensitively; a
-    bare disability mark agrees with any type)."""
-    a = a.reset_index(drop=True)
-    b = b.reset_index(drop=True)
+def _values(frame: pd.DataFrame, field: str, positions: np.ndarray) -> list:
+    """A field's values at ``positions`` (None where the frame has no such column)."""
+    if field not in frame:
+        return [None] * len(positions)
+    return list(frame[field].iloc[positions].to_numpy(dtype=object))
+
+
+def _same_values(field: str, a: pd.Series | None, b: pd.Series | None, pa: np.ndarray,
+                 pb: np.ndarray) -> np.ndarray:
+    """Whether the values of ``a`` at ``pa`` and ``b`` at ``pb`` agree: both missing, or equal
+    (names case-insensitively; a bare disability mark agrees with any type)."""
+    if a is None:
+        a = pd.Series([None] * (int(pa.max()) + 1 if len(pa) else 0), dtype=object)
+    if b is None:
+        b = pd.Series([None] * (int(pb.max()) + 1 if len(pb) else 0), dtype=object)
     if field in NAME_FIELDS:
         a = text._map_unique(a.astype(object), lambda x: text.fold_case(str(x)))
         b = text._map_unique(b.astype(object), lambda x: text.fold_case(str(x)))
-    # Equal values get equal codes (missing: -1); typed columns are hashed without Python objects.
+    # Equal values get equal codes (missing: -1), computed over the whole columns at once (typed
+    # columns are hashed without Python objects), then taken at the pairs.
     both = pd.concat([a, b], ignore_index=True) if a.dtype == b.dtype else pd.Series(
         np.concatenate([a.to_numpy(dtype=object), b.to_numpy(dtype=object)]), dtype=object)
-    codes, _ = pd.factorize(both, use_na_sentinel=True)
-    ca, cb = codes[:len(a)], codes[len(a):]
+    codes, uniques = pd.factorize(both, use_na_sentinel=True)
+    ca, cb = codes[:len(a)][pa], codes[len(a):][pb]
     na, nb = ca < 0, cb < 0
     equal = (ca == cb) & ~na
     if field == "disability":
         # A bare mark ("x", "Có") agrees with any type: compare disabled / not disabled.
-        x, y = a.to_numpy(dtype=object), b.to_numpy(dtype=object)
+        labels = np.append(np.asarray(uniques, dtype=object), None)
+        x, y = labels[ca], labels[cb]
         yes = (x == vocab.DISABILITY_YES) | (y == vocab.DISABILITY_YES)
         both_disabled = (x != vocab.DISABILITY_NONE) & (y != vocab.DISABILITY_NONE)
         equal |= yes & both_disabled & ~na & ~nb

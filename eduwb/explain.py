@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from eduwb import indicators, vocab
-from eduwb.compare import KindResult
+from eduwb.compare import Carried, KindResult, carried_matrix
 from eduwb.load import Period
 
 INDICATOR_COLUMNS = ("year", "period", "level", "unit_code", "indicator", "breakdown", "vnedu",
@@ -31,10 +31,10 @@ def indicator_table(period: Period, kinds: dict[str, KindResult],
     position = pd.Index(schools)
     # Each unit as a group of school rows: group[school] per level (-1 = not a member).
     groups = _unit_groups(units, position)
-    files = _files_by_school(period, position)
+    files = _files_by_school(period, position, carried_matrix(period.carried))
     contributors = {kind: _contributors(kind, kinds[kind], findings) for kind in kinds}
     school_of = {
-        (kind, system): position.get_indexer(frame["school_code"])
+        (kind, system): _positions(frame["school_code"], position)
         for kind, result in kinds.items()
         for system, frame in (("vnedu", result.vnedu), ("csdl", result.csdl))
     }
@@ -53,7 +53,7 @@ def indicator_table(period: Period, kinds: dict[str, KindResult],
             m = indicators.cell_matrix(ind, frame, start_year)
             at = school_of[ind.kind, system][m.rows]
             grid = _grid(at, m.cells, m.w, len(schools), len(cells))
-            state = _availability(ind, files.get((system, ind.kind), []), len(schools))
+            state = _availability(ind, files.get((system, ind.kind)), len(schools))
             vals[system] = _unit_values(grid, state, groups)
             take = contributors[ind.kind][system]
             if len(take):
@@ -144,33 +144,41 @@ def _units(period: Period, schools: list[str]):
         yield "school", code, [code]
 
 
-def _files_by_school(period: Period,
-                     position: pd.Index) -> dict[tuple[str, str], list[tuple[int, set[str]]]]:
-    """Per (system, kind): the school position and carried fields of each file, report order."""
+def _positions(codes: pd.Series, position: pd.Index) -> np.ndarray:
+    """Each code's position in ``position`` (-1 = absent), looked up once per distinct code."""
+    at, uniques = pd.factorize(codes, use_na_sentinel=True)
+    table = np.append(position.get_indexer(pd.Index(np.asarray(uniques, dtype=object))), -1)
+    return table[at]
+
+
+def _files_by_school(period: Period, position: pd.Index,
+                     carried: Carried) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray, Carried]]:
+    """Per (system, kind): each file's school position and its row in the carried matrix."""
     rep = period.load_report
-    by_file = period.carried.groupby(["system", "file"], sort=False)["field"].agg(set).to_dict()
-    out: dict[tuple[str, str], list[tuple[int, set[str]]]] = {}
-    for system, kind, file, code in zip(rep["system"], rep["kind"], rep["file"], rep["school_code"],
-                                        strict=True):
-        at = position.get_indexer([period.registry.current(code)])[0]
-        if at >= 0:
-            out.setdefault((system, kind), []).append((int(at), by_file.get((system, file), set())))
+    current = pd.Series([period.registry.current(c) for c in rep["school_code"]], dtype=object)
+    at = _positions(current, position)
+    out = {}
+    for (system, kind), rows in rep.groupby(["system", "kind"], sort=False).indices.items():
+        rows = rows[at[rows] >= 0]
+        out[system, kind] = (at[rows], carried.rows(system, rep["file"].to_numpy()[rows]), carried)
     return out
 
 
-def _availability(ind: indicators.Indicator, files: list[tuple[int, set[str]]],
+def _availability(ind: indicators.Indicator,
+                  files: tuple[np.ndarray, np.ndarray, Carried] | None,
                   n_schools: int) -> np.ndarray:
     """Per school: 0 ok (countable), 1 none (no export of the list), 2 unknown (a needed field is
-    not carried by the export)."""
-    out = np.ones(n_schools, dtype=np.int8)
-    needs = ("item",) if ind.kind == "facilities" else ind.needs
-    for school, fields in files:
-        ok = ind.kind == "facilities" or all(n in fields for n in needs)
-        if not ok:
-            out[school] = 2
-        elif out[school] == 1:
-            out[school] = 0
-    return out
+    not carried by one of its exports)."""
+    if files is None:
+        return np.ones(n_schools, dtype=np.int8)
+    school, rows, carried = files
+    ok = np.ones(len(rows), dtype=bool)
+    if ind.kind != "facilities":
+        for need in ind.needs:
+            ok &= carried.carries(rows, need)
+    bad = np.bincount(school[~ok], minlength=n_schools) > 0
+    some = np.bincount(school, minlength=n_schools) > 0
+    return np.where(bad, 2, np.where(some, 0, 1)).astype(np.int8)
 
 
 def _contributors(kind: str, result: KindResult, findings: pd.DataFrame) -> dict[str, np.ndarray]:

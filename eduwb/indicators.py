@@ -50,11 +50,11 @@ def _unique_flags(s: pd.Series, func: Callable[[object], bool | None]) -> pd.Ser
     return pd.Series(table[codes], index=s.index)
 
 
-def _unique_values(s: pd.Series, func: Callable[[object], object]) -> np.ndarray:
-    """``func`` over a Series as an object array, once per distinct value; missing stays None."""
+def _unique_values(s: pd.Series, func: Callable[[object], object]) -> tuple[np.ndarray, list]:
+    """``func`` over a Series, once per distinct value: (codes, one value per code); a missing
+    value has code -1."""
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    table = np.array([func(u) for u in uniques] + [None], dtype=object)
-    return table[codes]
+    return codes, [func(u) for u in uniques]
 
 
 def _present(r: Frame) -> pd.Series:
@@ -72,9 +72,9 @@ def _at_work(r: Frame) -> pd.Series:
 QUALIFICATION_LEVEL = {"Trung cấp": "duoi_chuan", "Cao đẳng": "duoi_chuan", "Đại học": "dat_chuan",
                        "Thạc sĩ": "tren_chuan", "Tiến sĩ": "tren_chuan"}
 
-# Breakdown dimensions: key → (each record's value (None = not counted), the value domain in
-# output order). Values are computed once per distinct value of the source column.
-Values = Callable[[Frame], np.ndarray]
+# Breakdown dimensions: key → (each record's value as codes and one value per code (None = not
+# counted), the value domain in output order). Computed once per distinct value of the column.
+Values = Callable[[Frame], tuple[np.ndarray, list]]
 DIMENSIONS: dict[str, tuple[Values, tuple[str, ...]]] = {
     "grade": (lambda r: _unique_values(r["grade"], lambda g: str(int(g))),
               ("1", "2", "3", "4", "5")),
@@ -187,16 +187,15 @@ def cell_matrix(ind: Indicator, records: Frame, start_year: int) -> CellMatrix:
         return CellMatrix(np.zeros(0, np.int64), np.zeros((0, len(combos)), np.int64), np.zeros(0))
     mask = ind.where(records, start_year).fillna(False).astype(bool).to_numpy()
     rows = np.flatnonzero(mask)
-    sel = records.iloc[rows]
-    w = (sel[ind.weight].astype(float).fillna(0).to_numpy() if ind.weight
+    w = (records[ind.weight].iloc[rows].astype(float).fillna(0).to_numpy() if ind.weight
          else np.ones(len(rows)))
     codes, sizes = {}, {}
     for k in keys:
         values, domain = _dimension(ind, k)
         where = {v: i for i, v in enumerate(domain)}
-        vals, uniques = pd.factorize(pd.Series(values(sel), dtype=object), use_na_sentinel=True)
-        table = np.array([where.get(u, -1) for u in uniques] + [-1], dtype=np.int64)
-        codes[k], sizes[k] = table[vals], len(domain)
+        vals, labels = values(records)
+        table = np.array([where.get(u, -1) for u in labels] + [-1], dtype=np.int64)
+        codes[k], sizes[k] = table[vals[rows]], len(domain)
     out = np.empty((len(rows), len(combos)), dtype=np.int64)
     offset = 0
     for j, combo in enumerate(combos):
