@@ -451,12 +451,15 @@ class _Executor:
         return self._pool.submit(fn, *args)
 
     def wait_first(self, futures: list[Any]) -> list[Any]:
-        if self.kind == "dask":
-            from distributed import wait
-        else:
-            from concurrent.futures import wait
-        done, _ = wait(futures, return_when="FIRST_COMPLETED")
-        return sorted(done, key=futures.index)
+        """The futures done so far (at least one), in submission order."""
+        if self.kind == "dask":  # distributed.wait wants a default client: poll instead
+            while not any(f.done() for f in futures):
+                time.sleep(0.05)
+            return [f for f in futures if f.done()]
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        done, _ = wait(futures, return_when=FIRST_COMPLETED)
+        return [f for f in futures if f in done]
 
 
 def _quiet_worker(logs: Path | None) -> None:
