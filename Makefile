@@ -8,7 +8,7 @@ DEMO_DATA ?= data/province
 DEMO_OUT ?= out/demo
 YEAR ?= 2021-2022
 
-.PHONY: help setup demo test lint sample-tiny bench clean
+.PHONY: help setup browser demo test lint sample-tiny bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,7 +30,11 @@ demo: setup  ## set up, generate the province sample, reconcile every period, tr
 	done
 	@echo "Sample data: $(DEMO_DATA)   results: $(DEMO_OUT)/$(YEAR)/<period>/"
 
-test: setup  ## set up and run the whole test suite
+browser:  ## install Debian's Chromium for the browser tests when it is missing
+	@command -v chromium >/dev/null || test -x /usr/bin/chromium || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+test: setup browser  ## set up and run the whole test suite (browser tests included)
 	$(PY) -m pytest -q -p no:cacheprovider
 
 lint: setup  ## ruff
