@@ -65,19 +65,23 @@ class KindResult:
 
 def compare_period(period: Period) -> dict[str, KindResult]:
     """Findings for every list kind of a loaded period (school-level findings under 'school')."""
-    return {kind: compare_kind(period, kind) for kind in vocab.LIST_KINDS}
+    missing = _missing_exports(period)
+    return {kind: compare_kind(period, kind, missing=missing) for kind in vocab.LIST_KINDS}
 
 
-def compare_kind(period: Period, kind: str) -> KindResult:
-    """Group duplicates, link, compare and report one list kind."""
+def compare_kind(period: Period, kind: str, *,
+                 missing: dict[str, set[tuple[str, str]]] | None = None) -> KindResult:
+    """Group duplicates, link, compare and report one list kind (``missing``: the period's
+    missing exports, when the caller has them)."""
     v, c = _prepared(_records(period, kind, "vnedu"), _records(period, kind, "csdl"), kind)
+    codes = _JointCodes(v, c)
     out = _Findings(period, kind)
-    rep_v = _duplicates(v, kind, "vnedu", out, _code_column(c))
-    rep_c = _duplicates(c, kind, "csdl", out, _code_column(v))
-    linkage = _link(v, c, rep_v, rep_c, kind)
+    rep_v = _duplicates(v, kind, "vnedu", out, _code_column(c), codes.side(0))
+    rep_c = _duplicates(c, kind, "csdl", out, _code_column(v), codes.side(1))
+    linkage = _link(v, c, rep_v, rep_c, kind, codes)
     links = linkage.links.reset_index(drop=True)
     _compare_pairs(v, c, links, kind, carried_matrix(period.carried), out)
-    missing = _missing_exports(period)
+    missing = missing if missing is not None else _missing_exports(period)
     for frame, rep, linked, system, other, ambiguous in (
         (v, rep_v, links["left"], "vnedu", "csdl", set(linkage.ambiguous_left)),
         (c, rep_c, links["right"], "csdl", "vnedu", set(linkage.ambiguous_right)),
@@ -137,23 +141,79 @@ def _records(period: Period, kind: str, system: str) -> pd.DataFrame:
 
 
 def _prepared(v: pd.DataFrame, c: pd.DataFrame, kind: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Add the linking keys to both systems' records (each computed once per distinct value)."""
+    """Add the linking keys to both systems' records (each computed once per distinct value, as
+    categoricals sharing their categories across the two systems)."""
     if kind not in PEOPLE_COMPARED:
         return v, c
     names = pd.concat([v["full_name"], c["full_name"]], ignore_index=True)
     codes, uniques = pd.factorize(names, use_na_sentinel=True)
     uniques = list(uniques)
     # Exact keys keep the accents (twins are often Tiến and Tiên); blocks fold them.
-    folded = np.array([text.fold_case(u) for u in uniques] + [None], dtype=object)
-    given = np.array([text.split_name(text.fold_accents(u))[2] for u in uniques] + [None],
-                     dtype=object)
-    for frame, at in ((v, codes[:len(v)]), (c, codes[len(v):])):
-        frame["_name"] = pd.Series(folded[at], index=frame.index, dtype=names.dtype)
-        frame["_given"] = pd.Series(given[at], index=frame.index, dtype=names.dtype)
-        days, dates = pd.factorize(frame["dob"], use_na_sentinel=True)
-        iso = np.array([d.isoformat() for d in dates] + [None], dtype=object)
-        frame["_dob"] = pd.Series(iso[days], index=frame.index, dtype="str")
+    folded = _recoded(codes, [text.fold_case(u) for u in uniques])
+    given = _recoded(codes, [text.split_name(text.fold_accents(u))[2] for u in uniques])
+    dob = pd.concat([v["dob"], c["dob"]], ignore_index=True).astype(object)
+    days, dates = pd.factorize(dob, use_na_sentinel=True)
+    iso = _recoded(days, [d.isoformat() for d in dates])
+    n = len(v)
+    for frame, part in ((v, slice(0, n)), (c, slice(n, None))):
+        for name, (at, labels) in (("_name", folded), ("_given", given), ("_dob", iso)):
+            frame[name] = pd.Categorical.from_codes(at[part], categories=labels)
     return v, c
+
+
+def _recoded(codes: np.ndarray, values: list[str]) -> tuple[np.ndarray, pd.Index]:
+    """Codes of ``values[code]`` (-1 stays -1) and the distinct values they index."""
+    inner, labels = pd.factorize(pd.Index(values, dtype=object))
+    table = np.append(inner, -1)
+    return table[codes], pd.Index(labels, dtype=object)
+
+
+class _JointCodes:
+    """Integer codes of columns over both systems' records at once (-1 = missing), and of
+    combinations of columns, so that keys compare as integers."""
+
+    def __init__(self, v: pd.DataFrame, c: pd.DataFrame) -> None:
+        self.v, self.c = v, c
+        self.cache: dict[tuple[str, ...], np.ndarray] = {}
+
+    def column(self, name: str) -> np.ndarray:
+        if (name,) not in self.cache:
+            a, b = self.v[name], self.c[name]
+            if isinstance(a.dtype, pd.CategoricalDtype) and a.dtype == b.dtype:
+                codes = np.concatenate([a.cat.codes.to_numpy(), b.cat.codes.to_numpy()])
+            else:
+                both = (pd.concat([a, b], ignore_index=True) if a.dtype == b.dtype
+                        else pd.Series(np.concatenate([a.to_numpy(dtype=object),
+                                                       b.to_numpy(dtype=object)]), dtype=object))
+                codes, _ = pd.factorize(both, use_na_sentinel=True)
+            self.cache[name,] = codes.astype(np.int64)
+        return self.cache[name,]
+
+    def key(self, names: tuple[str, ...] | list[str]) -> np.ndarray:
+        """One code per record for the tuple of columns (-1 when any is missing)."""
+        names = tuple(names)
+        if names not in self.cache:
+            key = self.column(names[0]).copy()
+            missing = key < 0
+            for name in names[1:]:
+                part = self.column(name)
+                missing |= part < 0
+                key = key * (int(part.max(initial=0)) + 1) + np.maximum(part, 0)
+                key, _ = pd.factorize(key)  # compact: products stay far from overflow
+                key = key.astype(np.int64)
+            key[missing] = -1
+            self.cache[names] = key
+        return self.cache[names]
+
+    def side(self, i: int):
+        """``key`` restricted to one system's records (0 vnEdu, 1 CSDL)."""
+        n = len(self.v)
+        return lambda names: self.key(names)[:n] if i == 0 else self.key(names)[n:]
+
+    def column_of(self, i: int, names: tuple[str, ...] | list[str]) -> pd.arrays.IntegerArray:
+        """A key as a nullable integer column of one system's records."""
+        key = self.side(i)(names)
+        return pd.arrays.IntegerArray(np.maximum(key, 0), key < 0)
 
 
 def _code_column(frame: pd.DataFrame) -> pd.Series | None:
@@ -161,7 +221,7 @@ def _code_column(frame: pd.DataFrame) -> pd.Series | None:
 
 
 def _duplicates(frame: pd.DataFrame, kind: str, system: str, out: _Findings,
-                other_codes: pd.Series | None) -> np.ndarray:
+                other_codes: pd.Series | None, key_of) -> np.ndarray:
     """Report duplicate groups; return the mask of records that take part in linking.
 
     Same school and MOET code (or vnEdu code), or same school, name and birth date, make a group
@@ -183,22 +243,23 @@ def _duplicates(frame: pd.DataFrame, kind: str, system: str, out: _Findings,
             parent[find(other)] = root
 
     for keys in _duplicate_keys(kind):
-        sub = frame[keys].dropna()
-        sub = sub[sub.duplicated(keep=False).to_numpy()]
-        if sub.empty:
+        key = pd.Series(key_of(keys))
+        at = np.flatnonzero(((key >= 0) & key.duplicated(keep=False)).to_numpy())
+        if not len(at):
             continue
-        groups = sub.groupby(keys, sort=False).indices.values()
+        labels = frame.index[at]
+        groups = key.iloc[at].groupby(key.iloc[at].to_numpy(), sort=False).indices.values()
         if "moet_id" in keys or "moet_id" not in frame:
             for idx in groups:
-                union(list(sub.index[idx]))
+                union(list(labels[idx]))
             continue
-        codes = frame.loc[sub.index, "moet_id"]
+        codes = frame.loc[labels, "moet_id"]
         known: set = set()
         if other_codes is not None:
             cand = codes.dropna().unique()
             known = set(other_codes[other_codes.isin(cand).to_numpy()].unique())
         for idx in groups:
-            members = list(sub.index[idx])
+            members = list(labels[idx])
             for a, b in itertools.combinations(members, 2):
                 ca, cb = codes[a], codes[b]
                 if not (pd.notna(ca) and pd.notna(cb) and ca != cb and ca in known
@@ -264,37 +325,49 @@ def _representatives(frame: pd.DataFrame, groups: list[list]) -> list:
     return list(sub.drop_duplicates("_group")["_idx"])
 
 
-LINK_FIELDS = ("school_code", "moet_id", "_name", "_dob", "_given", "grade", "sex", "class_name",
-               "position", "item")
-
-
-def _link(v: pd.DataFrame, c: pd.DataFrame, rep_v: np.ndarray, rep_c: np.ndarray, kind: str):
-    cols = [f for f in LINK_FIELDS if f in v.columns]
-    v, c = v.loc[rep_v, cols], c.loc[rep_c, cols]
+def _link(v: pd.DataFrame, c: pd.DataFrame, rep_v: np.ndarray, rep_c: np.ndarray, kind: str,
+          codes: _JointCodes):
+    """Link the representatives; keys are integer codes of the key columns (same pairs)."""
+    if kind in PEOPLE_COMPARED:
+        keys = {"_k_moet": ("school_code", "moet_id"), "_k_name_dob": ("school_code", "_name", "_dob"),
+                "_b_dob": ("school_code", "_dob"),
+                "_b_given": ("school_code", "grade", "_given") if kind == "students"
+                else ("school_code", "_given")}
+        other = "class_name" if kind == "students" else "position"
+        fields = ["_name", "_dob", "sex", other, "moet_id"]
+    else:
+        keys = {"_k": ("school_code", "class_name") if kind == "classes" else ("school_code", "item")}
+        fields = []
+    sides = []
+    for i, (frame, rep) in enumerate(((v, rep_v), (c, rep_c))):
+        side = frame[fields].copy() if fields else pd.DataFrame(index=frame.index)
+        for name, cols in keys.items():
+            side[name] = codes.column_of(i, cols)
+        sides.append(side[rep])
+    left, right = sides
     if kind in PEOPLE_COMPARED:
         return link(
-            v, c,
-            exact=[["school_code", "moet_id"], ["school_code", "_name", "_dob"]],
+            left, right,
+            exact=[["_k_moet"], ["_k_name_dob"]],
             exact_names=["moet_id", "name_dob"],
-            blocks=[["school_code", "_dob"], ["school_code", "grade", "_given"]
-                    if kind == "students" else ["school_code", "_given"]],
+            blocks=[["_b_dob"], ["_b_given"]],
             comparisons=[
                 Comparison("_name", "name", 4.0, missing=0.0),
                 Comparison("_dob", "date", 3.0),
                 Comparison("sex", "exact", 1.0),
-                Comparison("class_name" if kind == "students" else "position", "exact", 1.0),
+                Comparison(other, "exact", 1.0),
                 Comparison("moet_id", "exact", 2.0),
             ],
             threshold=0.8,
         )
-    keys = ["school_code", "class_name"] if kind == "classes" else ["school_code", "item"]
-    return link(v, c, exact=[keys], exact_names=["key"])
+    return link(left, right, exact=[["_k"]], exact_names=["key"])
 
 
 def _rows(frame: pd.DataFrame, positions: np.ndarray) -> list[dict]:
     """The records at ``positions`` as dicts of the fields findings show."""
     cols = [f for f in ROW_FIELDS if f in frame.columns]
-    return frame[cols].iloc[positions].to_dict("records")
+    values = [frame[c].iloc[positions].to_numpy(dtype=object) for c in cols]
+    return [dict(zip(cols, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 ROW_FIELDS = ("school_code", "vnedu_id", "moet_id", "full_name", "class_name", "dob", "sex",

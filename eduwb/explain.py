@@ -10,6 +10,8 @@ holds exactly; :func:`indicator_table` computes both independently so that the i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -95,28 +97,39 @@ def _grid(school: np.ndarray, cells: np.ndarray, w: np.ndarray, n_schools: int,
     return sums.reshape(n_schools, n_cells)
 
 
-def _unit_groups(units: list[tuple[str, str, list[str]]], position: pd.Index) -> list[np.ndarray]:
-    """Per unit, the positions of its member schools."""
-    return [position.get_indexer(members) for _, _, members in units]
+@dataclass(frozen=True)
+class _Groups:
+    """Units as groups of school rows: ``members[k]`` belongs to unit ``unit[k]``."""
+
+    n: int
+    unit: np.ndarray
+    members: np.ndarray
+    sizes: np.ndarray
 
 
-def _unit_values(grid: np.ndarray, state: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
+def _unit_groups(units: list[tuple[str, str, list[str]]], position: pd.Index) -> _Groups:
+    """The member schools' positions of every unit."""
+    sizes = np.array([len(members) for _, _, members in units], dtype=np.int64)
+    flat = [m for _, _, members in units for m in members]
+    members = position.get_indexer(pd.Index(flat, dtype=object)) if flat else np.zeros(0, np.int64)
+    return _Groups(len(units), np.repeat(np.arange(len(units)), sizes), members, sizes)
+
+
+def _unit_values(grid: np.ndarray, state: np.ndarray, groups: _Groups) -> np.ndarray:
     """Units × cells counts: missing when a member's export lacks a needed field or no member has
     an export; else the sum over members that have one (state 0 ok, 1 none, 2 unknown)."""
-    ok = np.where((state == 0)[:, None], grid, 0.0)
-    out = _unit_sums(ok, groups)
-    for u, rows in enumerate(groups):
-        st = state[rows]
-        if not len(rows) or (st == 2).any() or (st == 1).all():
-            out[u] = np.nan
+    out = _unit_sums(np.where((state == 0)[:, None], grid, 0.0), groups)
+    st = state[groups.members]
+    unknown = np.bincount(groups.unit, weights=st == 2, minlength=groups.n) > 0
+    exported = np.bincount(groups.unit, weights=st != 1, minlength=groups.n) > 0
+    out[unknown | ~exported | (groups.sizes == 0)] = np.nan
     return out
 
 
-def _unit_sums(grid: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
+def _unit_sums(grid: np.ndarray, groups: _Groups) -> np.ndarray:
     """Units × cells sums of the member schools' rows."""
-    out = np.empty((len(groups), grid.shape[1]))
-    for u, rows in enumerate(groups):
-        out[u] = grid[rows[0]] if len(rows) == 1 else grid[rows].sum(axis=0)
+    out = np.zeros((groups.n, grid.shape[1]))
+    np.add.at(out, groups.unit, grid[groups.members])
     return out
 
 
