@@ -20,7 +20,7 @@ import pandas as pd
 
 from eduwb import text, vocab
 from eduwb.load import Period
-from eduwb.match import Comparison, link
+from eduwb.match import Comparison, Linkage, link
 
 FINDING_COLUMNS = (*vocab.DISCREPANCY_COLUMNS, "_kind", "_v", "_c", "_pair", "_system")
 
@@ -80,7 +80,7 @@ def compare_kind(period: Period, kind: str, *,
     rep_c = _duplicates(c, kind, "csdl", out, _code_column(v), codes.side(1))
     linkage = _link(v, c, rep_v, rep_c, kind, codes)
     links = linkage.links.reset_index(drop=True)
-    _compare_pairs(v, c, links, kind, carried_matrix(period.carried), out)
+    _compare_pairs(v, c, links, kind, carried_matrix(period.carried), out, codes)
     missing = missing if missing is not None else _missing_exports(period)
     for frame, rep, linked, system, other, ambiguous in (
         (v, rep_v, links["left"], "vnedu", "csdl", set(linkage.ambiguous_left)),
@@ -150,13 +150,12 @@ def _prepared(v: pd.DataFrame, c: pd.DataFrame, kind: str) -> tuple[pd.DataFrame
     uniques = list(uniques)
     # Exact keys keep the accents (twins are often Tiến and Tiên); blocks fold them.
     folded = _recoded(codes, [text.fold_case(u) for u in uniques])
-    given = _recoded(codes, [text.split_name(text.fold_accents(u))[2] for u in uniques])
     dob = pd.concat([v["dob"], c["dob"]], ignore_index=True).astype(object)
     days, dates = pd.factorize(dob, use_na_sentinel=True)
     iso = _recoded(days, [d.isoformat() for d in dates])
     n = len(v)
     for frame, part in ((v, slice(0, n)), (c, slice(n, None))):
-        for name, (at, labels) in (("_name", folded), ("_given", given), ("_dob", iso)):
+        for name, (at, labels) in (("_name", folded), ("_dob", iso)):
             frame[name] = pd.Categorical.from_codes(at[part], categories=labels)
     return v, c
 
@@ -266,8 +265,8 @@ def _duplicates(frame: pd.DataFrame, kind: str, system: str, out: _Findings,
                         and cb in known):
                     union([a, b])
     if kind in PEOPLE_COMPARED and "moet_id" in frame:
-        code = frame["moet_id"]
-        coded = frame.loc[(code.notna() & code.duplicated(keep=False)).to_numpy(),
+        code = pd.Series(key_of(("moet_id",)))
+        coded = frame.loc[((code >= 0) & code.duplicated(keep=False)).to_numpy(),
                           ["moet_id", "school_code", "status" if kind == "students"
                            else "staff_status"]]
         if len(coded):
@@ -326,41 +325,60 @@ def _representatives(frame: pd.DataFrame, groups: list[list]) -> list:
 
 
 def _link(v: pd.DataFrame, c: pd.DataFrame, rep_v: np.ndarray, rep_c: np.ndarray, kind: str,
-          codes: _JointCodes):
+          codes: _JointCodes) -> Linkage:
     """Link the representatives; keys are integer codes of the key columns (same pairs)."""
-    if kind in PEOPLE_COMPARED:
-        keys = {"_k_moet": ("school_code", "moet_id"), "_k_name_dob": ("school_code", "_name", "_dob"),
-                "_b_dob": ("school_code", "_dob"),
-                "_b_given": ("school_code", "grade", "_given") if kind == "students"
-                else ("school_code", "_given")}
-        other = "class_name" if kind == "students" else "position"
-        fields = ["_name", "_dob", "sex", other, "moet_id"]
-    else:
-        keys = {"_k": ("school_code", "class_name") if kind == "classes" else ("school_code", "item")}
-        fields = []
+    if kind not in PEOPLE_COMPARED:
+        keys = ("school_code", "class_name") if kind == "classes" else ("school_code", "item")
+        return link(pd.DataFrame({"_k": codes.column_of(0, keys)})[rep_v],
+                    pd.DataFrame({"_k": codes.column_of(1, keys)})[rep_c],
+                    exact=[["_k"]], exact_names=["key"])
+    other = "class_name" if kind == "students" else "position"
+    fields = ["_name", "_dob", "sex", other, "moet_id"] + (["grade"] if kind == "students" else [])
     sides = []
     for i, (frame, rep) in enumerate(((v, rep_v), (c, rep_c))):
-        side = frame[fields].copy() if fields else pd.DataFrame(index=frame.index)
-        for name, cols in keys.items():
-            side[name] = codes.column_of(i, cols)
+        side = frame[fields].copy()
+        side["_k_moet"] = codes.column_of(i, ("school_code", "moet_id"))
+        side["_k_name_dob"] = codes.column_of(i, ("school_code", "_name", "_dob"))
+        side["_b_dob"] = codes.column_of(i, ("school_code", "_dob"))
+        side["_school"] = codes.column_of(i, ("school_code",))
         sides.append(side[rep])
     left, right = sides
-    if kind in PEOPLE_COMPARED:
-        return link(
-            left, right,
-            exact=[["_k_moet"], ["_k_name_dob"]],
-            exact_names=["moet_id", "name_dob"],
-            blocks=[["_b_dob"], ["_b_given"]],
-            comparisons=[
-                Comparison("_name", "name", 4.0, missing=0.0),
-                Comparison("_dob", "date", 3.0),
-                Comparison("sex", "exact", 1.0),
-                Comparison(other, "exact", 1.0),
-                Comparison("moet_id", "exact", 2.0),
-            ],
-            threshold=0.8,
-        )
-    return link(left, right, exact=[["_k"]], exact_names=["key"])
+    exact = link(left, right, exact=[["_k_moet"], ["_k_name_dob"]],
+                 exact_names=["moet_id", "name_dob"])
+    # The given-name block key only for the records left after the exact passes.
+    left = left[~left.index.isin(exact.links["left"])].copy()
+    right = right[~right.index.isin(exact.links["right"])].copy()
+    given = _given_codes([left["_name"], right["_name"]])
+    block = ["_school", "grade", "_given"] if kind == "students" else ["_school", "_given"]
+    left["_given"], right["_given"] = given
+    fuzzy = link(
+        left, right,
+        blocks=[["_b_dob"], block],
+        comparisons=[
+            Comparison("_name", "name", 4.0, missing=0.0),
+            Comparison("_dob", "date", 3.0),
+            Comparison("sex", "exact", 1.0),
+            Comparison(other, "exact", 1.0),
+            Comparison("moet_id", "exact", 2.0),
+        ],
+        threshold=0.8,
+    )
+    links = pd.concat([f.links for f in (exact, fuzzy) if len(f.links)] or [exact.links],
+                      ignore_index=True)
+    return Linkage(links, fuzzy.ambiguous_left, fuzzy.ambiguous_right,
+                   {**exact.stats, **fuzzy.stats})
+
+
+def _given_codes(names: list[pd.Series]) -> list[pd.Categorical]:
+    """The folded given name of case-folded full names, as categoricals sharing categories."""
+    both = pd.concat(names, ignore_index=True).astype(object)
+    codes, uniques = pd.factorize(both, use_na_sentinel=True)
+    at, labels = _recoded(codes, [text.split_name(text.fold_accents(u))[2] for u in uniques])
+    out, start = [], 0
+    for s in names:
+        out.append(pd.Categorical.from_codes(at[start:start + len(s)], categories=labels))
+        start += len(s)
+    return out
 
 
 def _rows(frame: pd.DataFrame, positions: np.ndarray) -> list[dict]:
@@ -419,6 +437,7 @@ def _compare_pairs(
     kind: str,
     carried: Carried,
     out: _Findings,
+    codes: _JointCodes,
 ) -> None:
     if links.empty:
         return
@@ -447,9 +466,16 @@ def _compare_pairs(
         shared = carried.carries(rv, name) & carried.carries(rc, name)
         if not shared.any():
             continue
-        # Names compare case-insensitively: _name is the case-folded full name.
-        col = "_name" if field == "full_name" and "_name" in v else field
-        differ = shared & ~_same_values(col, v.get(col), c.get(col), pv, pc)
+        # Names compare case-insensitively (_name is the case-folded full name); _dob holds the
+        # dates' codes.
+        col = {"full_name": "_name", "dob": "_dob"}.get(field, field)
+        col = col if col in v and col in c else field
+        if col in v and col in c and col not in NAME_FIELDS and col != "disability":
+            joint = codes.column(col)
+            same = _agree(joint[:len(v)][pv], joint[len(v):][pc])
+        else:
+            same = _same_values(col, v.get(col), c.get(col), pv, pc)
+        differ = shared & ~same
         where = np.flatnonzero(differ)
         if not len(where):
             continue
@@ -477,6 +503,11 @@ def _values(frame: pd.DataFrame, field: str, positions: np.ndarray) -> list:
     if field not in frame:
         return [None] * len(positions)
     return list(frame[field].iloc[positions].to_numpy(dtype=object))
+
+
+def _agree(ca: np.ndarray, cb: np.ndarray) -> np.ndarray:
+    """Aligned value codes (-1 = missing) agree: equal, or both missing."""
+    return (ca == cb) | ((ca < 0) & (cb < 0))
 
 
 def _same_values(field: str, a: pd.Series | None, b: pd.Series | None, pa: np.ndarray,

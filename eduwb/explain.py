@@ -31,7 +31,6 @@ def indicator_table(period: Period, kinds: dict[str, KindResult],
     schools = _school_units(period, kinds)
     units = list(_units(period, schools))
     position = pd.Index(schools)
-    # Each unit as a group of school rows: group[school] per level (-1 = not a member).
     groups = _unit_groups(units, position)
     files = _files_by_school(period, position, carried_matrix(period.carried))
     contributors = {kind: _contributors(kind, kinds[kind], findings) for kind in kinds}
@@ -44,30 +43,10 @@ def indicator_table(period: Period, kinds: dict[str, KindResult],
     blocks: dict[str, list[np.ndarray]] = {k: [] for k in ("vnedu", "csdl", "diff", "explained")}
     labels: list[str] = []
     ids: list[str] = []
-    for ind in inds:
-        result = kinds[ind.kind]
-        cells = indicators.cells(ind)
-        labels += cells
-        ids += [ind.id] * len(cells)
-        vals = {}
-        contrib = np.zeros((len(schools), len(cells)))
-        for system, frame in (("vnedu", result.vnedu), ("csdl", result.csdl)):
-            m = indicators.cell_matrix(ind, frame, start_year)
-            at = school_of[ind.kind, system][m.rows]
-            grid = _grid(at, m.cells, m.w, len(schools), len(cells))
-            state = _availability(ind, files.get((system, ind.kind)), len(schools))
-            vals[system] = _unit_values(grid, state, groups)
-            take = contributors[ind.kind][system]
-            if len(take):
-                sign = 1.0 if system == "vnedu" else -1.0
-                chosen = np.isin(m.rows, take)
-                contrib += _grid(at[chosen], m.cells[chosen], sign * m.w[chosen], len(schools),
-                                 len(cells))
-        diff = vals["vnedu"] - vals["csdl"]
-        explained = np.where(np.isnan(diff), np.nan, _unit_sums(contrib, groups))
-        for name, arr in (("vnedu", vals["vnedu"]), ("csdl", vals["csdl"]), ("diff", diff),
-                          ("explained", explained)):
-            blocks[name].append(arr)
+    with indicators.memo():
+        for ind in inds:
+            _indicator(ind, kinds[ind.kind], start_year, schools, files, groups, school_of,
+                       contributors, blocks, labels, ids)
     if not inds or not units:
         return pd.DataFrame(columns=list(INDICATOR_COLUMNS))
     # Rows in output order: level, unit code, indicator (catalogue order), cell.
@@ -85,6 +64,34 @@ def indicator_table(period: Period, kinds: dict[str, KindResult],
         values = np.concatenate(blocks[name], axis=1)[order].ravel()
         frame[name] = pd.Series(values).round().astype("Int64")
     return frame
+
+
+def _indicator(ind: indicators.Indicator, result: KindResult, start_year: int, schools: list[str],
+               files: dict, groups: _Groups, school_of: dict, contributors: dict,
+               blocks: dict[str, list[np.ndarray]], labels: list[str], ids: list[str]) -> None:
+    """Append one indicator's units × cells arrays to ``blocks`` (and its cells to labels, ids)."""
+    cells = indicators.cells(ind)
+    labels += cells
+    ids += [ind.id] * len(cells)
+    vals = {}
+    contrib = np.zeros((len(schools), len(cells)))
+    for system, frame in (("vnedu", result.vnedu), ("csdl", result.csdl)):
+        m = indicators.cell_matrix(ind, frame, start_year)
+        at = school_of[ind.kind, system][m.rows]
+        grid = _grid(at, m.cells, m.w, len(schools), len(cells))
+        state = _availability(ind, files.get((system, ind.kind)), len(schools))
+        vals[system] = _unit_values(grid, state, groups)
+        take = contributors[ind.kind][system]
+        if len(take):
+            sign = 1.0 if system == "vnedu" else -1.0
+            chosen = np.isin(m.rows, take)
+            contrib += _grid(at[chosen], m.cells[chosen], sign * m.w[chosen], len(schools),
+                             len(cells))
+    diff = vals["vnedu"] - vals["csdl"]
+    explained = np.where(np.isnan(diff), np.nan, _unit_sums(contrib, groups))
+    for name, arr in (("vnedu", vals["vnedu"]), ("csdl", vals["csdl"]), ("diff", diff),
+                      ("explained", explained)):
+        blocks[name].append(arr)
 
 
 def _grid(school: np.ndarray, cells: np.ndarray, w: np.ndarray, n_schools: int,
@@ -196,21 +203,23 @@ def _availability(ind: indicators.Indicator,
 
 def _contributors(kind: str, result: KindResult, findings: pd.DataFrame) -> dict[str, np.ndarray]:
     """Positions of the records behind this kind's findings, per system (vnEdu counts +, CSDL −)."""
-    mine = findings[findings["_kind"] == kind]
+    mine = findings[(findings["_kind"] == kind).to_numpy()]
     paired = mine["_pair"].notna().to_numpy()
-    # A linked record explains through its pair's findings only (a duplicate group's linked
-    # representative is reported as a duplicate but its gap is its pair's).
-    linked_v, linked_c = set(result.links["left"]), set(result.links["right"])
-    v_idx = {i for i, p in zip(mine["_v"], paired, strict=True)
-             if pd.notna(i) and (p or i not in linked_v)}
-    c_idx = {i for i, p in zip(mine["_c"], paired, strict=True)
-             if pd.notna(i) and (p or i not in linked_c)}
-    missing = findings[(findings["category"] == "school_missing") & (findings["field"] == kind)]
+    out = {}
+    for system, col, side in (("vnedu", "_v", "left"), ("csdl", "_c", "right")):
+        ids = pd.to_numeric(mine[col]).to_numpy(dtype=float)
+        # A linked record explains through its pair's findings only (a duplicate group's linked
+        # representative is reported as a duplicate but its gap is its pair's).
+        linked = np.isin(ids, result.links[side].to_numpy(dtype=float))
+        chosen = ids[~np.isnan(ids) & (paired | ~linked)]
+        out[system] = [chosen.astype(np.int64)]
+    missing = findings[((findings["category"] == "school_missing")
+                        & (findings["field"] == kind)).to_numpy()]
     for school, system in zip(missing["school_code"], missing["_system"], strict=True):
         other = result.csdl if system == "vnedu" else result.vnedu
         ids = other.index[(other["school_code"] == school).to_numpy()]
-        (c_idx if system == "vnedu" else v_idx).update(ids)
+        out["csdl" if system == "vnedu" else "vnedu"].append(np.asarray(ids, dtype=np.int64))
     return {
-        "vnedu": result.vnedu.index.get_indexer(sorted(v_idx)),
-        "csdl": result.csdl.index.get_indexer(sorted(c_idx)),
+        "vnedu": result.vnedu.index.get_indexer(np.unique(np.concatenate(out["vnedu"]))),
+        "csdl": result.csdl.index.get_indexer(np.unique(np.concatenate(out["csdl"]))),
     }

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 from eduwb import vocab
 
@@ -43,9 +45,38 @@ class Indicator:
     weight: str | None = None
 
 
+# Factorizations of columns, kept while a :func:`memo` block runs (many indicators read the same
+# columns of the same frames); keyed by the column's array, which the entry keeps alive.
+_MEMO: dict[int, tuple[object, np.ndarray, object]] | None = None
+
+
+@contextmanager
+def memo() -> Iterator[None]:
+    """Within the block, factorize each column of each frame once across indicators."""
+    global _MEMO
+    saved, _MEMO = _MEMO, {}
+    try:
+        yield
+    finally:
+        _MEMO = saved
+
+
+def _factorize(s: pd.Series) -> tuple[np.ndarray, object]:
+    arr = s.array
+    keep = _MEMO is not None and isinstance(arr, ExtensionArray)
+    if keep:
+        hit = _MEMO.get(id(arr))
+        if hit is not None and hit[0] is arr:
+            return hit[1], hit[2]
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    if keep:
+        _MEMO[id(arr)] = (arr, codes, uniques)
+    return codes, uniques
+
+
 def _unique_flags(s: pd.Series, func: Callable[[object], bool | None]) -> pd.Series:
     """``func`` over a Series, computed once per distinct value; missing and None give False."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    codes, uniques = _factorize(s)
     table = np.array([bool(func(u)) for u in uniques] + [False], dtype=bool)
     return pd.Series(table[codes], index=s.index)
 
@@ -53,7 +84,7 @@ def _unique_flags(s: pd.Series, func: Callable[[object], bool | None]) -> pd.Ser
 def _unique_values(s: pd.Series, func: Callable[[object], object]) -> tuple[np.ndarray, list]:
     """``func`` over a Series, once per distinct value: (codes, one value per code); a missing
     value has code -1."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    codes, uniques = _factorize(s)
     return codes, [func(u) for u in uniques]
 
 
