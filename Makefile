@@ -7,8 +7,12 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 DEMO_DATA ?= data/province
 DEMO_OUT ?= out/demo
 YEAR ?= 2021-2022
+AS_OF ?= 2022-06-01
+DASHBOARD_AS_OF ?= 2021-09-17
+REPORTS ?= reports
+SERVE ?= 1
 
-.PHONY: help setup browser demo test lint sample-tiny bench clean
+.PHONY: help setup browser demo golden test lint sample-tiny bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -21,14 +25,23 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv and install eduwb with its test tools
 
-demo: setup  ## set up, generate the province sample, reconcile every period, track deadlines
+demo: setup  ## set up; generate the province sample; reconcile, track and report every period; serve the dashboard
 	@test -f $(DEMO_DATA)/danh_muc/truong.xlsx || $(VENV)/bin/eduwb sample $(DEMO_DATA) --size province
 	@for p in dau_nam cuoi_hk1 cuoi_nam; do \
 	  $(VENV)/bin/eduwb -q reconcile $(DEMO_DATA) --year $(YEAR) --period $$p --out $(DEMO_OUT)/$(YEAR)/$$p 2>/dev/null; \
 	  test $$? -le 1 || exit 2; \
-	  $(VENV)/bin/eduwb -q status $(DEMO_DATA) --year $(YEAR) --period $$p --out $(DEMO_OUT)/$(YEAR)/$$p > /dev/null || exit $$?; \
+	  $(VENV)/bin/eduwb -q status $(DEMO_DATA) --year $(YEAR) --period $$p --as-of $(AS_OF) --out $(DEMO_OUT)/$(YEAR)/$$p > /dev/null || exit $$?; \
 	done
-	@echo "Sample data: $(DEMO_DATA)   results: $(DEMO_OUT)/$(YEAR)/<period>/"
+	@echo "Results (CSV + Excel): $(DEMO_OUT)/$(YEAR)/<period>/"
+	@$(VENV)/bin/eduwb batch $(DEMO_DATA) --year $(YEAR) --as-of $(AS_OF) --out $(REPORTS); test $$? -le 1
+	@echo "District reports: $(REPORTS)/index.html"
+	@if [ "$(SERVE)" = "1" ]; then \
+	  echo "Bảng điều hành trên dữ liệu mẫu (Ctrl+C để dừng):"; \
+	  $(VENV)/bin/eduwb dashboard data/sample --port 8866 --as-of $(DASHBOARD_AS_OF); \
+	fi
+
+golden: setup  ## re-execute the notebooks' golden copies (after a deliberate change)
+	$(PY) tests/test_notebooks.py --regenerate
 
 browser:  ## install Debian's Chromium for the browser tests when it is missing
 	@command -v chromium >/dev/null || test -x /usr/bin/chromium || \
