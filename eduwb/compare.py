@@ -167,6 +167,11 @@ def _recoded(codes: np.ndarray, values: list[str]) -> tuple[np.ndarray, pd.Index
     return table[codes], pd.Index(labels, dtype=object)
 
 
+def _small(codes: np.ndarray) -> np.ndarray:
+    """Codes as int32 when they fit (half the memory at national scale)."""
+    return codes.astype(np.int32) if len(codes) < 2**31 - 1 else codes.astype(np.int64)
+
+
 class _JointCodes:
     """Integer codes of columns over both systems' records at once (-1 = missing), and of
     combinations of columns, so that keys compare as integers."""
@@ -175,31 +180,35 @@ class _JointCodes:
         self.v, self.c = v, c
         self.cache: dict[tuple[str, ...], np.ndarray] = {}
 
-    def column(self, name: str) -> np.ndarray:
-        if (name,) not in self.cache:
-            a, b = self.v[name], self.c[name]
-            if isinstance(a.dtype, pd.CategoricalDtype) and a.dtype == b.dtype:
-                codes = np.concatenate([a.cat.codes.to_numpy(), b.cat.codes.to_numpy()])
-            else:
-                both = (pd.concat([a, b], ignore_index=True) if a.dtype == b.dtype
-                        else pd.Series(np.concatenate([a.to_numpy(dtype=object),
-                                                       b.to_numpy(dtype=object)]), dtype=object))
-                codes, _ = pd.factorize(both, use_na_sentinel=True)
-            self.cache[name,] = codes.astype(np.int64)
-        return self.cache[name,]
+    def column(self, name: str, keep: bool = True) -> np.ndarray:
+        """Codes of one column (``keep=False``: not cached, for a column read once)."""
+        if (name,) in self.cache:
+            return self.cache[name,]
+        a, b = self.v[name], self.c[name]
+        if isinstance(a.dtype, pd.CategoricalDtype) and a.dtype == b.dtype:
+            codes = np.concatenate([a.cat.codes.to_numpy(), b.cat.codes.to_numpy()])
+        else:
+            both = (pd.concat([a, b], ignore_index=True) if a.dtype == b.dtype
+                    else pd.Series(np.concatenate([a.to_numpy(dtype=object),
+                                                   b.to_numpy(dtype=object)]), dtype=object))
+            codes, _ = pd.factorize(both, use_na_sentinel=True)
+        codes = _small(codes)
+        if keep:
+            self.cache[name,] = codes
+        return codes
 
     def key(self, names: tuple[str, ...] | list[str]) -> np.ndarray:
         """One code per record for the tuple of columns (-1 when any is missing)."""
         names = tuple(names)
         if names not in self.cache:
-            key = self.column(names[0]).copy()
+            key = self.column(names[0]).astype(np.int64)
             missing = key < 0
             for name in names[1:]:
                 part = self.column(name)
                 missing |= part < 0
                 key = key * (int(part.max(initial=0)) + 1) + np.maximum(part, 0)
                 key, _ = pd.factorize(key)  # compact: products stay far from overflow
-                key = key.astype(np.int64)
+            key = _small(key)
             key[missing] = -1
             self.cache[names] = key
         return self.cache[names]
@@ -471,7 +480,7 @@ def _compare_pairs(
         col = {"full_name": "_name", "dob": "_dob"}.get(field, field)
         col = col if col in v and col in c else field
         if col in v and col in c and col not in NAME_FIELDS and col != "disability":
-            joint = codes.column(col)
+            joint = codes.column(col, keep=False)
             same = _agree(joint[:len(v)][pv], joint[len(v):][pc])
         else:
             same = _same_values(col, v.get(col), c.get(col), pv, pc)
@@ -580,7 +589,7 @@ class _Findings:
         self.period = period
         self.kind = kind
         self.entity = vocab.KIND_ENTITY.get(kind, "school")
-        self.rows: list[dict] = []
+        self.rows: list[tuple] = []
 
     def _base(self, school: str, category: str) -> dict:
         return {
@@ -646,7 +655,7 @@ class _Findings:
             rec["action"] += "; có nhiều hồ sơ gần giống (trùng tên/ngày sinh): kiểm tra bằng tay"
         if self.kind == "facilities":
             rec["field"] = show(row.get("item"))
-        self.rows.append(rec)
+        self.rows.append(tuple(rec[c] for c in FINDING_COLUMNS))
 
     def duplicate(self, row: dict, idx, system: str, members: list) -> None:
         rec = self._base(row["school_code"], f"duplicate_in_{system}")
@@ -662,7 +671,7 @@ class _Findings:
                              "rồi đồng bộ lại từ vnEdu")
         if self.kind == "facilities":
             rec["field"] = show(row.get("item"))
-        self.rows.append(rec)
+        self.rows.append(tuple(rec[c] for c in FINDING_COLUMNS))
 
     def missing_moet(self, rv: dict, rc: dict, iv, ic, pair: int) -> None:
         rec = self._base(rv["school_code"], "missing_moet_id")
@@ -672,7 +681,7 @@ class _Findings:
         rec.update({"_v": iv, "_c": ic, "_pair": pair, "field": ""})
         rec["action"] = (f"Hồ sơ trên vnEdu chưa có mã định danh (trên CSDL ngành: "
                          f"{show(rc.get('moet_id'))}): đồng bộ lại từ vnEdu để nhận mã")
-        self.rows.append(rec)
+        self.rows.append(tuple(rec[c] for c in FINDING_COLUMNS))
 
     def mismatch(self, rv: dict, rc: dict, iv, ic, pair: int, field: str,
                  a: object, b: object) -> None:
@@ -686,7 +695,7 @@ class _Findings:
         else:
             rec["action"] = (f"Kiểm tra {label} trên vnEdu (sửa nếu sai), rồi đồng bộ lại từ vnEdu; "
                              "không sửa tay trên CSDL ngành")
-        self.rows.append(rec)
+        self.rows.append(tuple(rec[c] for c in FINDING_COLUMNS))
 
     def school_missing(self, code: str, kind: str, system: str, held: int) -> None:
         """The missing system's value is empty; the other's is the number of records it holds."""
@@ -701,7 +710,7 @@ class _Findings:
         else:
             rec["action"] = (f"Trường đồng bộ danh sách {ENTITY_LABELS[kind]} từ vnEdu lên {name} "
                              "rồi xuất lại (tệp thiếu hoặc hỏng)")
-        self.rows.append(rec)
+        self.rows.append(tuple(rec[c] for c in FINDING_COLUMNS))
 
     def code_changed(self, code: str, vn: list[str], cs: list[str], olds: tuple) -> None:
         rec = self._base(code, "school_code_changed")
@@ -709,7 +718,7 @@ class _Findings:
         rec["csdl_value"] = ";".join(cs)
         rec["action"] = (f"Trường sáp nhập (mã mới {code}, mã cũ {';'.join(olds)}): báo Sở GD&ĐT "
                          "để chuyển dữ liệu từ mã cũ sang mã mới trên CSDL ngành rồi đồng bộ lại")
-        self.rows.append(rec)
+        self.rows.append(tuple(rec[c] for c in FINDING_COLUMNS))
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=list(FINDING_COLUMNS))
+        return pd.DataFrame.from_records(self.rows, columns=list(FINDING_COLUMNS))

@@ -69,6 +69,7 @@ def _factorize(s: pd.Series) -> tuple[np.ndarray, object]:
         if hit is not None and hit[0] is arr:
             return hit[1], hit[2]
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    codes = codes.astype(np.int32) if len(uniques) < 2**31 - 1 else codes
     if keep:
         _MEMO[id(arr)] = (arr, codes, uniques)
     return codes, uniques
