@@ -63,16 +63,21 @@ class KindResult:
     findings: pd.DataFrame  # FINDING_COLUMNS
 
 
-def compare_period(period: Period) -> dict[str, KindResult]:
+def compare_period(period: Period, *,
+                   missing: dict[str, set[tuple[str, str]]] | None = None
+                   ) -> dict[str, KindResult]:
     """Findings for every list kind of a loaded period (school-level findings under 'school')."""
-    missing = _missing_exports(period)
-    return {kind: compare_kind(period, kind, missing=missing) for kind in vocab.LIST_KINDS}
+    missing = missing if missing is not None else missing_exports(period)
+    carried = carried_matrix(period.carried)
+    return {kind: compare_kind(period, kind, missing=missing, carried=carried)
+            for kind in vocab.LIST_KINDS}
 
 
 def compare_kind(period: Period, kind: str, *,
-                 missing: dict[str, set[tuple[str, str]]] | None = None) -> KindResult:
-    """Group duplicates, link, compare and report one list kind (``missing``: the period's
-    missing exports, when the caller has them)."""
+                 missing: dict[str, set[tuple[str, str]]] | None = None,
+                 carried: Carried | None = None) -> KindResult:
+    """Group duplicates, link, compare and report one list kind (``missing``, ``carried``: the
+    period's :func:`missing_exports` and :func:`carried_matrix`, when the caller has them)."""
     v, c = _prepared(_records(period, kind, "vnedu"), _records(period, kind, "csdl"), kind)
     codes = _JointCodes(v, c)
     out = _Findings(period, kind)
@@ -80,8 +85,9 @@ def compare_kind(period: Period, kind: str, *,
     rep_c = _duplicates(c, kind, "csdl", out, _code_column(v), codes.side(1))
     linkage = _link(v, c, rep_v, rep_c, kind, codes)
     links = linkage.links.reset_index(drop=True)
-    _compare_pairs(v, c, links, kind, carried_matrix(period.carried), out, codes)
-    missing = missing if missing is not None else _missing_exports(period)
+    carried = carried if carried is not None else carried_matrix(period.carried)
+    _compare_pairs(v, c, links, kind, carried, out, codes)
+    missing = missing if missing is not None else missing_exports(period)
     for frame, rep, linked, system, other, ambiguous in (
         (v, rep_v, links["left"], "vnedu", "csdl", set(linkage.ambiguous_left)),
         (c, rep_c, links["right"], "csdl", "vnedu", set(linkage.ambiguous_right)),
@@ -95,11 +101,12 @@ def compare_kind(period: Period, kind: str, *,
     return KindResult(kind, v, c, links, out.frame())
 
 
-def school_findings(period: Period) -> pd.DataFrame:
+def school_findings(period: Period, *,
+                    missing: dict[str, set[tuple[str, str]]] | None = None) -> pd.DataFrame:
     """``school_missing`` per registry school, kind and system; ``school_code_changed``."""
     out = _Findings(period, "school")
     schools = period.registry.schools_of(period.district)
-    missing = _missing_exports(period)
+    missing = missing if missing is not None else missing_exports(period)
     held: dict[tuple[str, str], pd.Series] = {}
     for code in schools["school_code"]:
         for kind in vocab.LIST_KINDS:
@@ -421,9 +428,13 @@ class Carried:
 
     def carries(self, rows: np.ndarray, field: str | np.ndarray) -> np.ndarray:
         """Whether each file row carries ``field`` (one name, or one per row)."""
-        cols = (self.fields.get_indexer(pd.Index([field], dtype=object))
-                if isinstance(field, str) else self.fields.get_indexer(pd.Index(field, dtype=object)))
-        cols = np.broadcast_to(cols, rows.shape)
+        if isinstance(field, str):
+            col = self.fields.get_indexer(pd.Index([field], dtype=object))[0]
+            if col < 0:
+                return np.zeros(rows.shape, dtype=bool)
+            carried = np.append(self.matrix[:, col], False)  # row -1: carries nothing
+            return carried[rows]
+        cols = self.fields.get_indexer(pd.Index(field, dtype=object))
         ok = (rows >= 0) & (cols >= 0)
         out = np.zeros(rows.shape, dtype=bool)
         out[ok] = self.matrix[rows[ok], cols[ok]]
@@ -555,7 +566,7 @@ def _absent(x: object) -> bool:
     return x is None or x is pd.NA or (isinstance(x, float) and x != x)
 
 
-def _missing_exports(period: Period) -> dict[str, set[tuple[str, str]]]:
+def missing_exports(period: Period) -> dict[str, set[tuple[str, str]]]:
     """(school, kind) pairs of registry schools with no readable export, per system."""
     schools = set(period.registry.schools_of(period.district)["school_code"])
     out: dict[str, set[tuple[str, str]]] = {}

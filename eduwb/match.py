@@ -1,7 +1,9 @@
 """Record linkage: pair the records of two tables, one-to-one, with a method and score per link.
 
 :func:`link` is general (keys, blocks and comparisons are arguments) so it can be measured on public
-benchmarks; :func:`link_people` is the setting eduwb uses for pupils and staff. Order of passes:
+benchmarks (``benchmarks/bench_reconcile.py``: FEBRL4); eduwb's own setting for pupils and staff is
+in :mod:`eduwb.compare` (keys there are integer codes of school + MOET code, school + name + birth
+date). Order of passes:
 
 1. exact keys, in the order given (e.g. school + MOET code; school + folded name + date of birth):
    a key value unique on both sides links its two records;
@@ -9,6 +11,9 @@ benchmarks; :func:`link_people` is the setting eduwb uses for pupils and staff. 
    candidate pair gets the weighted mean of its comparisons' similarities; pairs above the threshold
    are assigned greedily by score, one-to-one; a record whose best two candidates score within
    ``margin`` of each other is reported as ambiguous instead of guessed (twins, same-name pupils).
+
+Scoring is vectorised over the candidate pairs: ``exact`` and ``date`` in numpy, ``jaro`` with
+``rapidfuzz.process.cpdist`` (equal to the scalar Jaro-Winkler up to the last bit), ``name`` per pair.
 """
 
 from __future__ import annotations

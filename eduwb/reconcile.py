@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from eduwb import vocab
-from eduwb.compare import FINDING_COLUMNS, KindResult, compare_period, school_findings
+from eduwb.compare import FINDING_COLUMNS, KindResult, compare_period, missing_exports, school_findings
 from eduwb.explain import indicator_table
 from eduwb.load import Period, load_period
 from eduwb.report import write_csv, write_workbook
@@ -49,8 +49,9 @@ class Reconciliation:
 
 def reconcile_period(period: Period) -> Reconciliation:
     """Compare a loaded period and explain its indicator gaps."""
-    kinds = compare_period(period)
-    parts = [r.findings for r in kinds.values()] + [school_findings(period)]
+    missing = missing_exports(period)
+    kinds = compare_period(period, missing=missing)
+    parts = [r.findings for r in kinds.values()] + [school_findings(period, missing=missing)]
     findings = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
         len(p) for p in parts) else pd.DataFrame(columns=list(FINDING_COLUMNS))
     findings = findings.sort_values(SORT_KEYS, kind="stable", ignore_index=True)
