@@ -75,6 +75,10 @@ NULLABLE_DTYPES: dict[str, str] = {
     "multi_grade": "boolean",
 }
 EARLIEST_BIRTH = dt.date(1940, 1, 1)
+# Free text is checked for TCVN3/VNI in every file; a closed vocabulary only when some value fails
+# to parse (legacy text cannot parse as Unicode Vietnamese labels).
+FREE_TEXT_FIELDS = frozenset({"full_name", "middle_name", "given_name", "homeroom_teacher",
+                              "position", "subject"})
 # Fields whose text may be legacy-encoded (TCVN3/VNI); codes, dates and counts cannot be.
 TEXT_FIELDS = frozenset({
     "full_name", "middle_name", "given_name", "sex", "female_mark", "ethnicity", "class_name",
@@ -123,9 +127,17 @@ def normalise(raw: RawTable, registry: Registry | None = None) -> NormalisedFile
             continue
         i = col.index
         cells = [v[i] if i < len(v) else None for v in cells_of_rows]
-        if col.field in TEXT_FIELDS:
+        parser = PARSERS[col.field]
+        if col.field in FREE_TEXT_FIELDS or raw.legacy_encoding:
             cells = legacy(cells)
-        out, bad = _parse_column(cells, PARSERS[col.field])
+            out, bad = _parse_column(cells, parser)
+        else:
+            out, bad = _parse_column(cells, parser)
+            if bad and col.field in TEXT_FIELDS:
+                # A closed vocabulary written in TCVN3/VNI fails to parse: repair and retry.
+                repaired = legacy(cells)
+                if repaired is not cells:
+                    out, bad = _parse_column(repaired, parser)
         parsed[col.field] = out
         labels[col.field] = col.label
         for pos, value, reason in bad:
@@ -165,7 +177,7 @@ def _legacy_decoder(raw: RawTable) -> Callable[[list[Any]], list[Any]]:
 
     def repair(cells: list[Any]) -> list[Any]:
         strings = sorted({c for c in cells if isinstance(c, str)})
-        if not strings:
+        if not strings or all(c.isascii() for c in strings):
             return cells
         if raw.legacy_encoding == "tcvn3":
             mapping = {s: text.decode_tcvn3(s) for s in strings}
@@ -185,12 +197,13 @@ def _parse_column(
     cells: list[Any], parser: Callable[[Any], Any]
 ) -> tuple[list[Any], list[tuple[int, Any, str]]]:
     """Parse every cell once per distinct value; collect rejections with their positions."""
-    cache: dict[tuple[type, Any], tuple[bool, Any]] = {}
+    cache: dict[Any, tuple[bool, Any]] = {}
     out: list[Any] = []
     append = out.append
     bad: list[tuple[int, Any, str]] = []
     for pos, cell in enumerate(cells):
-        key = (cell.__class__, cell)
+        # True == 1 == 1.0: booleans get their own key, other values are their own key.
+        key = (bool, cell) if cell.__class__ is bool else cell
         hit = cache.get(key)
         if hit is None:
             try:
