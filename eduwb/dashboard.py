@@ -275,53 +275,13 @@ def school_findings(snap: Snapshot, school: str) -> pd.DataFrame:
     return findings_by_category(snap.findings[snap.findings["school_code"] == school])
 
 
-FIX_COLUMNS = ("school_code", "entity", "category", "field", "vnedu_id", "moet_id", "full_name",
-               "vnedu_value", "csdl_value", "action")
+def fix_list_bytes(snap: Snapshot, district: str, as_of: dt.date) -> bytes:
+    """The district office's fix list (.xlsx), the same workbook the batch writes beside each
+    district report: a summary, then one sheet per school with what to do in which system."""
+    from eduwb import fixlist
+    from eduwb.notebook import report_of
 
-
-def fix_list_bytes(snap: Snapshot, district: str) -> bytes:
-    """The district office's fix list as an .xlsx workbook (same input, same bytes): a summary by
-    school and category, then every finding of the district's schools with what to do."""
-    import xlsxwriter
-
-    from eduwb import report
-
-    f = snap.findings[snap.findings["district_code"] == district]
-    f = f.sort_values(["school_code", "category", "entity", "vnedu_id", "moet_id", "field"],
-                      kind="stable")
-    names = dict(zip(snap.registry.schools["school_code"], snap.registry.schools["name"],
-                     strict=True))
-    buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True, "nan_inf_to_errors": True})
-    book.set_properties({"created": report.FIXED_CREATED,
-                         "title": f"Danh sách cần sửa - phòng {district}"})
-    head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
-                            "valign": "top"})
-    title = book.add_format({"bold": True, "font_size": 14})
-    ws = book.add_worksheet("Tổng hợp")
-    ws.write(0, 0, "DANH SÁCH SAI LỆCH CẦN SỬA (vnEdu - CSDL ngành)", title)
-    ws.write(1, 0, f"Phòng GD&ĐT {_district_label(district, None)} ({district}) - Năm học "
-                   f"{snap.year} - {vocab.PERIOD_LABELS[snap.period]}")
-    ws.write_row(3, 0, ["Mã trường", "Tên trường", *[vocab.CATEGORY_LABELS[c]
-                                                      for c in vocab.CATEGORIES], "Tổng"], head)
-    schools = sorted(snap.registry.schools_of(district)["school_code"])
-    counts = f.groupby(["school_code", "category"]).size()
-    for i, code in enumerate(schools, start=4):
-        row = [int(counts.get((code, c), 0)) for c in vocab.CATEGORIES]
-        ws.write_string(i, 0, code)
-        ws.write_string(i, 1, str(names.get(code, "")))
-        for j, n in enumerate([*row, sum(row)], start=2):
-            ws.write_number(i, j, n)
-    ws.set_column(0, 0, 12)
-    ws.set_column(1, 1, 40)
-    ws.set_column(2, len(vocab.CATEGORIES) + 2, 14)
-    ws.freeze_panes(4, 2)
-    table = f[list(FIX_COLUMNS)].assign(
-        entity=f["entity"].map(report.ENTITY_TITLES).fillna(f["entity"]),
-        category=f["category"].map(vocab.CATEGORY_LABELS).fillna(f["category"]))
-    report._table_sheet(book, "Danh sách cần sửa", table.reset_index(drop=True), head)
-    book.close()
-    return buf.getvalue()
+    return fixlist.fix_list_bytes(report_of(snap, district, as_of))
 
 
 def fix_list_name(snap: Snapshot, district: str) -> str:
@@ -719,7 +679,7 @@ class Dashboard:
         if d is None:
             raise EduwbError("hãy chọn một phòng GD&ĐT trước")
         snap = self.model.snapshots[p]
-        payload = base64.b64encode(fix_list_bytes(snap, d)).decode()
+        payload = base64.b64encode(fix_list_bytes(snap, d, self.model.as_of)).decode()
         n = int((snap.findings["district_code"] == d).sum())
         name = fix_list_name(snap, d)
         self.download.value = (

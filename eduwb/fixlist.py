@@ -7,6 +7,7 @@ leadership views. The same input gives the same bytes.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,14 +26,21 @@ _WIDTHS = {"system": 12, "category": 24, "entity": 10, "full_name": 24, "vnedu_i
 
 def write_fix_list(report: DistrictReport, path: Path | str) -> Path:
     """Write the report's fix list to ``path`` (xlsx); returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(fix_list_bytes(report))
+    return path
+
+
+def fix_list_bytes(report: DistrictReport) -> bytes:
+    """The report's fix list as .xlsx bytes (the batch writes them, the dashboard offers them)."""
     import xlsxwriter
 
     from eduwb.notebook import FIX_COLUMNS
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     p = report.params
-    book = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True})
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, {"in_memory": True, "nan_inf_to_errors": True})
     book.set_properties({"created": FIXED_CREATED, "title": "Danh sách cần sửa"})
     fmt = {
         "title": book.add_format({"bold": True, "font_size": 14}),
@@ -78,7 +86,7 @@ def write_fix_list(report: DistrictReport, path: Path | str) -> Path:
         _print_setup(ws, landscape=True)
         ws.repeat_rows(4)
     book.close()
-    return path
+    return buf.getvalue()
 
 
 def _write_table(ws: Any, top: int, frame: pd.DataFrame, titles: list[str],

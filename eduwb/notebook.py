@@ -401,6 +401,13 @@ class DistrictReport:
 _COLOURS = ("#4472C4", "#ED7D31", "#70AD47", "#FFC000", "#5B9BD5", "#A5A5A5", "#9E480E", "#264478")
 
 
+def report_of(snap: Snapshot, district: str, as_of: dt.date) -> DistrictReport:
+    """The report of one district from a province snapshot already in hand."""
+    params = ReportParameters(snap.data, snap.year, snap.period, district, None, as_of, None)
+    cut = snap.for_district(district)
+    return DistrictReport(params, cut, cut.track(as_of))
+
+
 def district_report(params: ReportParameters | Mapping[str, Any]) -> DistrictReport:
     """The report of one district and period (parameters checked when given as a mapping)."""
     if not isinstance(params, ReportParameters):

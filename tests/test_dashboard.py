@@ -157,16 +157,17 @@ def test_school_gaps_and_findings(model: dashboard.Model) -> None:
 
 def test_fix_list_workbook(model: dashboard.Model) -> None:
     snap = model.snapshots["dau_nam"]
-    data = dashboard.fix_list_bytes(snap, "689")
-    assert data == dashboard.fix_list_bytes(snap, "689")  # same input, same bytes
+    data = dashboard.fix_list_bytes(snap, "689", model.as_of)
+    assert data == dashboard.fix_list_bytes(snap, "689", model.as_of)  # same input, same bytes
     book = openpyxl.load_workbook(io.BytesIO(data))
-    assert book.sheetnames == ["Tổng hợp", "Danh sách cần sửa"]
-    rows = list(book["Danh sách cần sửa"].iter_rows(values_only=True))
+    schools = sorted(snap.registry.schools_of("689")["school_code"])
+    assert book.sheetnames == ["Tổng hợp", *schools]  # the batch's fix list: a sheet per school
     mine = snap.findings[snap.findings["district_code"] == "689"]
-    assert len(rows) - 1 == len(mine) and rows[0][0] == "Mã trường"
-    assert {r[0] for r in rows[1:]} <= {"70689015", "70689026"}
-    summary = list(book["Tổng hợp"].iter_rows(min_row=5, values_only=True))
-    assert sum(r[-1] for r in summary) == len(mine)
+    listed = 0
+    for code in schools:
+        rows = list(book[code].iter_rows(min_row=6, values_only=True))
+        listed += sum(1 for r in rows if any(v is not None for v in r))
+    assert listed == len(mine)
     assert dashboard.fix_list_name(snap, "689") == "sua_sai_lech_689_2021-2022_dau_nam.xlsx"
 
 
@@ -217,7 +218,7 @@ def test_download_link_holds_the_workbook(model: dashboard.Model) -> None:
     import base64
 
     assert base64.b64decode(m.group(2)) == dashboard.fix_list_bytes(model.snapshots["dau_nam"],
-                                                                     "696")
+                                                                     "696", model.as_of)
     board.district.value = ""
     assert board.download.value == "" and board.make_file.disabled
 

@@ -206,7 +206,7 @@ def test_dashboard_in_a_browser(model: dashboard.Model, browser, root: Path) -> 
             link.click()
         assert download.value.suggested_filename == "sua_sai_lech_696_2021-2022_cuoi_nam.xlsx"
         assert Path(download.value.path()).read_bytes() == dashboard.fix_list_bytes(
-            model.snapshots["cuoi_nam"], "696")
+            model.snapshots["cuoi_nam"], "696", model.as_of)
         page.screenshot(path=str(ARTIFACTS / "dashboard_drill_down.png"))
         texts.append(page.inner_text("body"))
         assert page.locator("[data-key=error]").count() == 0
