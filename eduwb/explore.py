@@ -236,32 +236,13 @@ def titled(frame: pd.DataFrame, titles: Mapping[str, str]) -> pd.DataFrame:
 
 def export_selection(frames: Mapping[str, pd.DataFrame], path: Path | str) -> Path:
     """Write each frame to its own sheet (name ≤ 31 characters) of a formatted workbook."""
-    import xlsxwriter
-
-    from eduwb.report import FIXED_CREATED
+    from eduwb.report import table_sheet, workbook
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    book = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True})
-    book.set_properties({"created": FIXED_CREATED, "title": "Trích xuất đối chiếu"})
-    head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
-                            "valign": "top"})
+    book, head = workbook(path, "Trích xuất đối chiếu")
     for name, frame in frames.items():
-        ws = book.add_worksheet(name[:31])
-        ws.write_row(0, 0, [str(c) for c in frame.columns], head)
-        for i, row in enumerate(frame.itertuples(index=False), start=1):
-            for j, value in enumerate(row):
-                if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-                    continue
-                if isinstance(value, int | float) or hasattr(value, "item"):
-                    ws.write_number(i, j, getattr(value, "item", lambda v=value: v)())
-                else:
-                    ws.write_string(i, j, str(value))
-        for j, col in enumerate(frame.columns):
-            width = max([len(str(col))] + [len(str(v)) for v in frame[col].head(200)])
-            ws.set_column(j, j, min(max(width + 2, 8), 50))
-        ws.freeze_panes(1, 0)
-        ws.autofilter(0, 0, max(len(frame), 1), max(len(frame.columns) - 1, 0))
+        table_sheet(book, name, frame, head, [str(c) for c in frame.columns])
     book.close()
     return path
 

@@ -78,16 +78,11 @@ SHEET_NAMES = {
 def write_workbook(result, path: Path | str) -> Path:
     """reconciliation.xlsx: a summary sheet, one sheet per category, the indicators; frozen
     headers, filters, Vietnamese titles, numbers as numbers; the same input gives the same bytes."""
-    import xlsxwriter
-
     from eduwb import vocab
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    book = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True})
-    book.set_properties({"created": FIXED_CREATED, "title": "Đối chiếu vnEdu - CSDL ngành"})
-    head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
-                            "valign": "top"})
+    book, head = workbook(path, "Đối chiếu vnEdu - CSDL ngành")
     title = book.add_format({"bold": True, "font_size": 14})
     period = result.period
     summary = book.add_worksheet("Tổng hợp")
@@ -108,17 +103,35 @@ def write_workbook(result, path: Path | str) -> Path:
     disc["entity"] = disc["entity"].map(ENTITY_TITLES)
     for category in vocab.CATEGORIES:
         part = disc[disc["category"] == category].drop(columns=["category"])
-        _table_sheet(book, SHEET_NAMES[category], part, head)
-    _table_sheet(book, "Chỉ tiêu", result.indicators, head)
-    _table_sheet(book, "Tệp đã đọc", period.load_report, head)
-    _table_sheet(book, "Dòng bị loại", period.rejected, head)
+        table_sheet(book, SHEET_NAMES[category], part, head)
+    table_sheet(book, "Chỉ tiêu", result.indicators, head)
+    table_sheet(book, "Tệp đã đọc", period.load_report, head)
+    table_sheet(book, "Dòng bị loại", period.rejected, head)
     book.close()
     return path
 
 
-def _table_sheet(book, name: str, frame: pd.DataFrame, head) -> None:
-    ws = book.add_worksheet(name)
-    titles = [COLUMN_TITLES.get(c, c) for c in frame.columns]
+def workbook(target, title: str):
+    """A formatted xlsxwriter workbook with a fixed creation date (same input, same bytes) and its
+    header format; ``target`` is a path or a BytesIO."""
+    import xlsxwriter
+
+    options = {"nan_inf_to_errors": True}
+    if not isinstance(target, str | Path):
+        options["in_memory"] = True
+    book = xlsxwriter.Workbook(str(target) if isinstance(target, Path) else target, options)
+    book.set_properties({"created": FIXED_CREATED, "title": title})
+    head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                            "valign": "top"})
+    return book, head
+
+
+def table_sheet(book, name: str, frame: pd.DataFrame, head,
+                titles: list[str] | None = None) -> None:
+    """One table on its own sheet: titled header row (``COLUMN_TITLES`` by default), frozen, with
+    filters; numbers as numbers, dates as dd/mm/yyyy, flags as x, missing values empty."""
+    ws = book.add_worksheet(name[:31])
+    titles = titles or [COLUMN_TITLES.get(c, str(c)) for c in frame.columns]
     ws.write_row(0, 0, titles, head)
     for j, col in enumerate(frame.columns):
         values = frame[col].tolist()
@@ -127,12 +140,14 @@ def _table_sheet(book, name: str, frame: pd.DataFrame, head) -> None:
                 continue
             if isinstance(value, bool):
                 ws.write_string(i, j, "x" if value else "")
-            elif isinstance(value, int | float) and not isinstance(value, bool):
+            elif isinstance(value, int | float):
                 ws.write_number(i, j, value)
             elif hasattr(value, "item"):  # numpy scalar
                 ws.write_number(i, j, value.item())
+            elif isinstance(value, dt.date):
+                ws.write_string(i, j, value.strftime("%d/%m/%Y"))
             else:
-                ws.write_string(i, j, str(_cell(value)))
+                ws.write_string(i, j, str(value))
         width = max([len(titles[j])] + [len(str(v)) for v in values[:200]]) if values else 12
         ws.set_column(j, j, min(max(width + 2, 8), 60))
     ws.freeze_panes(1, 0)

@@ -83,24 +83,27 @@ def render_text(tracking: Tracking) -> str:
 def write_status_workbook(tracking: Tracking, path: Path | str) -> Path:
     """theo_doi.xlsx: the urgency-ordered table, then schools, district offices, unassigned
     offices and sync-blocked schools; Vietnamese titles, frozen header, filters; fixed bytes."""
-    import xlsxwriter
-
-    from eduwb.report import FIXED_CREATED
+    from eduwb.report import table_sheet, workbook
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    book = xlsxwriter.Workbook(str(path))
-    book.set_properties({"created": FIXED_CREATED, "title": "Theo dõi báo cáo"})
-    head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
-                            "valign": "top"})
-    frame = status_frame(tracking)
-    _sheet(book, "Theo dõi", frame, [t for _, t, _ in STATUS_COLUMNS], head)
+    book, head = workbook(path, "Theo dõi báo cáo")
+    table_sheet(book, "Theo dõi", _labelled(status_frame(tracking)), head,
+                [t for _, t, _ in STATUS_COLUMNS])
     for name, data in (("Trường", tracking.schools), ("Phòng GD&ĐT", tracking.districts),
                        ("Chưa có chuyên viên", tracking.unassigned),
                        ("Trường sáp nhập", tracking.sync_blocked)):
-        _sheet(book, name, data, [_TITLES.get(c, c) for c in data.columns], head)
+        table_sheet(book, name, _labelled(data), head, [_TITLES.get(c, c) for c in data.columns])
     book.close()
     return path
+
+
+def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """Statuses as their Vietnamese labels."""
+    if "status" not in frame:
+        return frame
+    return frame.assign(status=frame["status"].map(lambda v: STATUS_LABELS.get(v, v),
+                                                    na_action="ignore"))
 
 
 _TITLES = {
@@ -117,32 +120,6 @@ _TITLES = {
     "csdl_schools": "Số trường có dữ liệu CSDL", "specialist_assigned": "Có chuyên viên",
     "old_codes": "Mã trường cũ", "merged_on": "Ngày sáp nhập", "report_before": "Báo cáo trước ngày",
 }
-
-
-def _sheet(book: Any, name: str, frame: pd.DataFrame, titles: list[str], head: Any) -> None:
-    ws = book.add_worksheet(name)
-    ws.write_row(0, 0, titles, head)
-    for j, col in enumerate(frame.columns):
-        vals = frame[col].tolist()
-        for i, v in enumerate(vals, start=1):
-            if v is None or v is pd.NA or (isinstance(v, float) and v != v):
-                continue
-            if col == "status":
-                v = STATUS_LABELS.get(v, v)
-            if isinstance(v, bool):
-                ws.write_string(i, j, "x" if v else "")
-            elif isinstance(v, int | float):
-                ws.write_number(i, j, v)
-            elif hasattr(v, "item"):
-                ws.write_number(i, j, v.item())
-            elif isinstance(v, dt.date):
-                ws.write_string(i, j, _day(v))
-            else:
-                ws.write_string(i, j, str(v))
-        width = max([len(titles[j])] + [len(str(v)) for v in vals[:200]]) if vals else 10
-        ws.set_column(j, j, min(max(width + 2, 8), 60))
-    ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(len(frame), 1), max(len(frame.columns) - 1, 0))
 
 
 def _day(value: Any) -> str:
