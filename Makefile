@@ -56,8 +56,11 @@ lint: setup  ## ruff
 sample-tiny: setup  ## regenerate the committed tiny sample under data/sample/
 	rm -rf data/sample && $(VENV)/bin/eduwb sample data/sample --size tiny
 
-bench: setup  ## run the benchmarks (prints figures)
+bench: setup  ## run the benchmarks (prints figures; installs the peers they compare against)
+	$(PY) -m pip install --quiet splink duckdb psutil ordered-set polars jinja2 jellyfish joblib scikit-learn scipy
+	$(PY) -m pip install --quiet --no-deps datacompy recordlinkage  # their pins would downgrade pandas
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit $$?; done
+	$(PY) benchmarks/score_reconcile.py
 
 clean:  ## remove generated data and outputs (not the venv)
 	rm -rf data/province out reports
