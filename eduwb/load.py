@@ -138,9 +138,7 @@ def read_files(
         workers = min(2, os.cpu_count() or 1) if len(jobs) > PARALLEL_MIN_FILES else 1
     if workers <= 1 or len(jobs) < 2:
         return _read_chunk(jobs, data, registry, district, progress)
-    # Interleave by size so that both processes get a similar share of the work.
-    ordered = sorted(jobs, key=lambda j: -j[1].stat().st_size)
-    chunks = [ordered[i::workers] for i in range(workers)]
+    chunks = _balanced_chunks(jobs, workers)
     ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
                                       else "spawn")
     with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
@@ -156,6 +154,24 @@ def read_files(
         [r for p in parts for r in p.rejected],
         [c for p in parts for c in p.carried],
     )
+
+
+def _balanced_chunks(jobs: list[tuple[str, Path]], n: int) -> list[list[tuple[str, Path]]]:
+    """Split jobs into ``n`` chunks of similar total size, keeping the files that name the same
+    school together (both systems' lists share names and dates, which the parsers cache)."""
+    groups: dict[str, list[tuple[str, Path]]] = {}
+    for job in jobs:
+        codes = _CODE_IN_NAME.findall(job[1].name)
+        groups.setdefault(codes[0] if codes else job[1].as_posix(), []).append(job)
+    sized = sorted(((sum(p.stat().st_size for _, p in g), key, g) for key, g in groups.items()),
+                   key=lambda t: (-t[0], t[1]))
+    chunks: list[list[tuple[str, Path]]] = [[] for _ in range(n)]
+    loads = [0] * n
+    for size, _, group in sized:  # largest first, into the lightest chunk
+        i = loads.index(min(loads))
+        chunks[i].extend(group)
+        loads[i] += size
+    return chunks
 
 
 def _read_chunk(

@@ -128,7 +128,12 @@ def date(value: Any) -> dt.date | None:
         raise Rejected(f"{value!r} is not a date")
     if isinstance(value, int | float):
         return excel_serial(value)
-    s = text.clean(str(value))
+    return _date_text(str(value))
+
+
+@lru_cache(maxsize=1 << 16)
+def _date_text(raw: str) -> dt.date:
+    s = text.clean(raw)
     m = _DATE_DMY.match(s)
     if m:
         d, mo, y = (int(g) for g in m.groups())
@@ -443,7 +448,12 @@ def name(value: Any) -> str | None:
     """A person's name, cleaned; all-caps or all-lower names get Vietnamese title case."""
     if _blank(value):
         return None
-    s = text.clean(str(value))
+    return _name_text(str(value))
+
+
+@lru_cache(maxsize=1 << 18)
+def _name_text(raw: str) -> str:
+    s = text.clean(raw)
     if s.isupper() or s.islower():
         s = text.title_name(s)
     return s
