@@ -201,25 +201,44 @@ def _availability(ind: indicators.Indicator,
     return np.where(bad, 2, np.where(some, 0, 1)).astype(np.int8)
 
 
-def _contributors(kind: str, result: KindResult, findings: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Positions of the records behind this kind's findings, per system (vnEdu counts +, CSDL −)."""
-    mine = findings[(findings["_kind"] == kind).to_numpy()]
-    paired = mine["_pair"].notna().to_numpy()
-    out = {}
+def records_behind_findings(kind: str, result: KindResult,
+                            findings: pd.DataFrame) -> pd.DataFrame:
+    """The records that a kind's findings stand for: one row per (finding, record).
+
+    Columns: ``system`` (vnEdu records count +, CSDL records −), ``idx`` (the record's index label
+    in ``result.vnedu`` / ``result.csdl``), ``finding`` (the finding's position in ``findings``)
+    and ``pair`` (the linked pair's id, or NaN). A linked record stands behind its pair's findings
+    only: a duplicate group's linked representative is reported as a duplicate, but its gap is its
+    pair's. A ``school_missing`` finding stands for every record the other system holds there.
+    This is the rule that makes ``explained == diff``; the explorer lists the same records.
+    """
+    kind_rows = np.flatnonzero((findings["_kind"] == kind).to_numpy())
+    mine = findings.iloc[kind_rows]
+    pairs = pd.to_numeric(mine["_pair"]).to_numpy(dtype=float)
+    parts = []
     for system, col, side in (("vnedu", "_v", "left"), ("csdl", "_c", "right")):
         ids = pd.to_numeric(mine[col]).to_numpy(dtype=float)
-        # A linked record explains through its pair's findings only (a duplicate group's linked
-        # representative is reported as a duplicate but its gap is its pair's).
         linked = np.isin(ids, result.links[side].to_numpy(dtype=float))
-        chosen = ids[~np.isnan(ids) & (paired | ~linked)]
-        out[system] = [chosen.astype(np.int64)]
-    missing = findings[((findings["category"] == "school_missing")
-                        & (findings["field"] == kind)).to_numpy()]
-    for school, system in zip(missing["school_code"], missing["_system"], strict=True):
-        other = result.csdl if system == "vnedu" else result.vnedu
-        ids = other.index[(other["school_code"] == school).to_numpy()]
-        out["csdl" if system == "vnedu" else "vnedu"].append(np.asarray(ids, dtype=np.int64))
+        keep = ~np.isnan(ids) & (~np.isnan(pairs) | ~linked)
+        parts.append(pd.DataFrame({"system": system, "idx": ids[keep].astype(np.int64),
+                                   "finding": kind_rows[keep], "pair": pairs[keep]}))
+    missing_rows = np.flatnonzero(((findings["category"] == "school_missing")
+                                   & (findings["field"] == kind)).to_numpy())
+    for pos in missing_rows:
+        absent = findings["_system"].iat[pos]
+        system = "csdl" if absent == "vnedu" else "vnedu"
+        other = result.csdl if system == "csdl" else result.vnedu
+        ids = other.index[(other["school_code"] == findings["school_code"].iat[pos]).to_numpy()]
+        parts.append(pd.DataFrame({"system": system, "idx": np.asarray(ids, dtype=np.int64),
+                                   "finding": pos, "pair": np.nan}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _contributors(kind: str, result: KindResult, findings: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Positions of the records behind this kind's findings, per system."""
+    behind = records_behind_findings(kind, result, findings)
     return {
-        "vnedu": result.vnedu.index.get_indexer(np.unique(np.concatenate(out["vnedu"]))),
-        "csdl": result.csdl.index.get_indexer(np.unique(np.concatenate(out["csdl"]))),
+        system: frame.index.get_indexer(np.unique(
+            behind.loc[(behind["system"] == system).to_numpy(), "idx"].to_numpy()))
+        for system, frame in (("vnedu", result.vnedu), ("csdl", result.csdl))
     }

@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from eduwb import indicators, text, vocab
+from eduwb import explain, indicators, text, vocab
 from eduwb.reconcile import Reconciliation, reconcile
 
 RECORD_COLUMNS: dict[str, str] = {
@@ -119,27 +119,14 @@ def records_behind(rec: Reconciliation, indicator: str, unit: str,
     result = rec.kinds[ind.kind]
     frames = {"vnedu": result.vnedu, "csdl": result.csdl}
     f = rec.findings
-    mine = f[f["_kind"] == ind.kind]
     inside = _members(rec, unit)
-    # Records behind the findings, per system (the rule of eduwb.explain).
-    linked = {"vnedu": set(result.links["left"]), "csdl": set(result.links["right"])}
+    behind = explain.records_behind_findings(ind.kind, result, f)
     take: dict[str, dict[Any, list[int]]] = {"vnedu": {}, "csdl": {}}  # idx → finding rows
     pair_of: dict[tuple[str, Any], Any] = {}
-    for pos, (v, c, pair) in enumerate(zip(mine["_v"], mine["_c"], mine["_pair"], strict=True)):
-        for system, idx in (("vnedu", v), ("csdl", c)):
-            if pd.isna(idx):
-                continue
-            if pd.notna(pair):
-                pair_of[system, idx] = pair
-            if pd.notna(pair) or idx not in linked[system]:
-                take[system].setdefault(idx, []).append(pos)
-    missing = f[(f["category"] == "school_missing") & (f["field"] == ind.kind)]
-    for pos, (school, absent) in enumerate(zip(missing["school_code"], missing["_system"],
-                                               strict=True)):
-        other = "csdl" if absent == "vnedu" else "vnedu"
-        frame = frames[other]
-        for idx in frame.index[(frame["school_code"] == school).to_numpy()]:
-            take[other].setdefault(idx, []).append(-1 - pos)  # negative: a school_missing row
+    for system, idx, pos, pair in behind.itertuples(index=False):
+        take[system].setdefault(idx, []).append(pos)
+        if pd.notna(pair):
+            pair_of[system, idx] = pair
     start_year = int(rec.period.year[:4])
     groups: dict[Any, dict[str, Any]] = {}
     for system, sign in (("vnedu", 1.0), ("csdl", -1.0)):
@@ -161,7 +148,7 @@ def records_behind(rec: Reconciliation, indicator: str, unit: str,
             continue
         system, idx = g["records"][0]
         record = frames[system].loc[idx]
-        rows = [mine.iloc[p] if p >= 0 else missing.iloc[-1 - p] for p in sorted(g["rows"])]
+        rows = [f.iloc[p] for p in sorted(g["rows"])]
         first = rows[0]
         out.append({
             "school_code": record["school_code"],
