@@ -78,12 +78,6 @@ class ReportParameters:
     as_of: dt.date
     cache: Path | None
 
-    def as_papermill(self) -> dict[str, str]:
-        """The parameters as papermill passes them (strings; '' for none)."""
-        return {"data": str(self.data), "year": self.year, "period": self.period,
-                "district": self.district, "out": str(self.out or ""),
-                "as_of": self.as_of.isoformat(), "cache": str(self.cache or "")}
-
 
 def check_parameters(namespace: Mapping[str, Any]) -> ReportParameters:
     """Check the report's parameters; raise :class:`ParameterError` listing every problem.

@@ -155,9 +155,3 @@ def snapshot(
     tmp.replace(path)
     return snap
 
-
-def district_snapshot(data: Path | str, year: str, period: str, district: str,
-                      **kwargs) -> Snapshot:
-    """One district's results, cut from the province snapshot."""
-    return snapshot(data, year, period, **kwargs).for_district(district)
-

@@ -111,11 +111,6 @@ def person_name(rng: random.Random, sex: str, ethnicity: str, surname: str | Non
     return kinh_name(rng, sex, surname)
 
 
-def surname_of(name: str) -> str:
-    """The family part used for siblings and twins (first word)."""
-    return name.split(" ", 1)[0]
-
-
 def twin_name(rng: random.Random, name: str, sex: str) -> str:
     """A sibling's name: same surname and middle name, another given name."""
     parts = name.split(" ")
