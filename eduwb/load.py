@@ -16,13 +16,12 @@ import pandas as pd
 from eduwb import schemas, vocab
 from eduwb.errors import EduwbError, ParameterError, ReadError
 from eduwb.normalise import frame, normalise
-from eduwb.read import find_export_files, read_table
+from eduwb.read import codes_in_name, find_export_files, read_table
 from eduwb.registry import Registry, load_registry
 
 log = logging.getLogger(__name__)
 
 _YEAR = re.compile(r"^(\d{4})-(\d{4})$")
-_CODE_IN_NAME = re.compile(r"(?<!\d)(\d{8})(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -161,7 +160,7 @@ def _balanced_chunks(jobs: list[tuple[str, Path]], n: int) -> list[list[tuple[st
     school together (both systems' lists share names and dates, which the parsers cache)."""
     groups: dict[str, list[tuple[str, Path]]] = {}
     for job in jobs:
-        codes = _CODE_IN_NAME.findall(job[1].name)
+        codes = codes_in_name(job[1].name)
         groups.setdefault(codes[0] if codes else job[1].as_posix(), []).append(job)
     sized = sorted(((sum(p.stat().st_size for _, p in g), key, g) for key, g in groups.items()),
                    key=lambda t: (-t[0], t[1]))
@@ -210,14 +209,14 @@ def _read_chunk(
 
 def _other_district(name: str, registry: Registry, district: str) -> bool:
     """True when the file name carries a registry school code of another district."""
-    for code in _CODE_IN_NAME.findall(name):
+    for code in codes_in_name(name):
         if registry.knows(code):
             return registry.district_of(code) != district
     return False
 
 
 def _unreadable(system: str, rel: str, exc: EduwbError) -> dict:
-    codes = _CODE_IN_NAME.findall(Path(rel).name)
+    codes = codes_in_name(Path(rel).name)
     return {
         "system": system,
         "file": rel,

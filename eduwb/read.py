@@ -666,10 +666,15 @@ def _find_school(rows: Sequence[tuple[int, tuple[Cell, ...]]], columns: Sequence
         m = _TITLE_SCHOOL_RE.search(folded) or _PAREN_SCHOOL_RE.search(folded)
         if m:
             return m.group(1), "title"
-    m = _CODE_RE.search(path.stem)
-    if m:
-        return m.group(1), "filename"
+    codes = codes_in_name(path.stem)
+    if codes:
+        return codes[0], "filename"
     return None, None
+
+
+def codes_in_name(name: str) -> list[str]:
+    """The 8-digit codes a file name carries (``70689012_HocSinh.xlsx`` → ``["70689012"]``)."""
+    return _CODE_RE.findall(name)
 
 
 def _find_export_date(title_lines: Sequence[str], path: Path) -> dt.date | None:
