@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from eduwb import vocab
-from eduwb.report import FIXED_CREATED
+from eduwb.report import workbook
 
 if TYPE_CHECKING:
     from eduwb.notebook import DistrictReport
@@ -34,18 +34,14 @@ def write_fix_list(report: DistrictReport, path: Path | str) -> Path:
 
 def fix_list_bytes(report: DistrictReport) -> bytes:
     """The report's fix list as .xlsx bytes (the batch writes them, the dashboard offers them)."""
-    import xlsxwriter
-
     from eduwb.notebook import FIX_COLUMNS
 
     p = report.params
     buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True, "nan_inf_to_errors": True})
-    book.set_properties({"created": FIXED_CREATED, "title": "Danh sách cần sửa"})
+    book, head = workbook(buf, "Danh sách cần sửa")
     fmt = {
         "title": book.add_format({"bold": True, "font_size": 14}),
-        "head": book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
-                                 "text_wrap": True, "valign": "top"}),
+        "head": head,
         "cell": book.add_format({"text_wrap": True, "valign": "top", "border": 1}),
         "num": book.add_format({"valign": "top", "border": 1}),
         "total": book.add_format({"bold": True, "border": 1}),
