@@ -254,7 +254,8 @@ def find_run(con: duckdb.DuckDBPyConnection, year: str, period: str, scope: str,
 def write_run(con: duckdb.DuckDBPyConnection, run: Run, findings: Mapping[str, pd.DataFrame],
               indicators: pd.DataFrame, units: pd.DataFrame, data: str) -> None:
     """Insert one run's rows (inside the caller's transaction)."""
-    con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+    con.execute("INSERT INTO runs (run_id, year, period, scope, as_of, fingerprint, digest, kinds, "
+                "data, recorded_at, written_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
         run.run_id, run.year, run.period, run.scope, run.as_of, run.fingerprint, run.digest,
         ";".join(run.kinds), data, dt.datetime.now(dt.UTC).replace(tzinfo=None), _written_by()])
     for name, frame in findings.items():
