@@ -569,12 +569,6 @@ def test_no_history_touches_no_store(days: Path, tmp_path: Path, monkeypatch) ->
 
 
 def test_days_are_deterministic_and_start_from_the_sample(days: Path, tmp_path: Path) -> None:
-    again = tmp_path / "again"
-    write_days(again, seed=2021, size="tiny", period=PERIOD)
-    files = sorted(p.relative_to(days) for p in days.rglob("*") if p.is_file())
-    assert files == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
-    for rel in files:
-        assert filecmp.cmp(days / rel, again / rel, shallow=False), rel
     sample = tmp_path / "sample"
     generate(sample, seed=2021, size="tiny")
     first = days / D1.isoformat()
@@ -583,8 +577,20 @@ def test_days_are_deterministic_and_start_from_the_sample(days: Path, tmp_path: 
     assert theirs == sorted(p.relative_to(first / period) for p in (first / period).rglob("*.*"))
     for rel in theirs:
         assert filecmp.cmp(sample / period / rel, first / period / rel, shallow=False), rel
+    # The same days again, the first one copied from the sample instead of rendered: same bytes.
+    again = tmp_path / "again"
+    write_days(again, seed=2021, size="tiny", period=PERIOD, sample=sample)
+    files = sorted(p.relative_to(days) for p in days.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
+    for rel in files:
+        assert filecmp.cmp(days / rel, again / rel, shallow=False), rel
+        if rel.parts[0] != "_truth":
+            assert (days / rel).stat().st_mtime == (again / rel).stat().st_mtime, rel
     # Later days: re-exported files carry the day's date; the others are the day before's.
     later = days / D2.isoformat() / period
     changed = [p for p in later.rglob("*.*") if not filecmp.cmp(
         p, first / period / p.relative_to(later), shallow=False)]
-    assert changed and all(dt.date.fromtimestamp(p.stat().st_mtime) == D2 for p in changed)
+    assert changed and all(dt.datetime.fromtimestamp(p.stat().st_mtime, dt.UTC).date() == D2
+                           for p in changed)
+    assert all(dt.datetime.fromtimestamp(p.stat().st_mtime, dt.UTC).date() == D1
+               for p in (first / period).rglob("*.*"))

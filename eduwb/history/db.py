@@ -273,7 +273,14 @@ def next_run_id(con: duckdb.DuckDBPyConnection) -> int:
 
 def text_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Every column as text, missing as empty (the CSV's own convention)."""
-    return frame.astype(object).where(frame.notna(), "").astype(str)
+    out = {}
+    for name in frame.columns:
+        col = frame[name]
+        if not (pd.api.types.is_string_dtype(col.dtype) and col.dtype != object
+                and not col.hasnans):
+            col = col.astype(object).where(col.notna(), "").astype(str)
+        out[name] = col
+    return pd.DataFrame(out, index=frame.index)
 
 
 # --- reading --------------------------------------------------------------------------------------

@@ -96,7 +96,8 @@ def record_run(
     ``indicators``: indicators.csv; ``units``: :func:`scope_units`. Returns each kind's frame with
     finding_id, state and first_seen at the end.
     """
-    frames = {name: with_ids(kind_of(name), frame) for name, frame in findings.items()}
+    frames = {name: db.text_frame(with_ids(kind_of(name), frame))
+              for name, frame in findings.items()}
     kinds = tuple(k for k in KINDS if k in frames)
     result_digest = digest(frames, indicators)
     with db.connect(path, write=True, timeout=timeout) as con:

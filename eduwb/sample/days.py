@@ -29,6 +29,7 @@ import argparse
 import contextlib
 import dataclasses
 import datetime as dt
+import filecmp
 import os
 import random
 import shutil
@@ -221,16 +222,55 @@ def _link_tree(src: Path, dst: Path) -> None:
             shutil.copy2(path, target)
 
 
-def _render_into(tree: Path, jobs: list, seed: int, day: dt.date, period: str) -> None:
+_JOBS: list = []  # (export, style, school, rel_dir) shared with forked workers
+
+
+def _render_chunk(args: tuple[list[int], str, int]) -> list[str]:
+    indices, tmp, seed = args
+    return [_render.render(*_JOBS[i][:3], Path(tmp), seed, _JOBS[i][3]).file[1] for i in indices]
+
+
+def _render_into(tree: Path, jobs: list, seed: int, day: dt.date, period: str,
+                 workers: int) -> None:
     """Render exports into ``tree`` (replacing, never writing through, the files there)."""
-    with tempfile.TemporaryDirectory(prefix="eduwb-days-") as tmp, _export_date(period, day):
-        for e, st, school, rel_dir in jobs:
-            r = _render.render(e, st, school, Path(tmp), seed, rel_dir)
-            src, target = Path(tmp) / r.file[1], tree / r.file[1]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.unlink(missing_ok=True)
-            shutil.move(src, target)
-            _stamp(target, day)
+    global _JOBS
+    _JOBS = jobs
+    chunks = [(list(range(i, len(jobs), 16)), "", seed) for i in range(min(16, len(jobs)))]
+    try:
+        with tempfile.TemporaryDirectory(prefix="eduwb-days-") as tmp, _export_date(period, day):
+            chunks = [(c, tmp, seed) for c, _, _ in chunks]
+            if workers > 1 and len(jobs) > 16:
+                import multiprocessing
+
+                with multiprocessing.get_context("fork").Pool(workers) as pool:
+                    files = [f for part in pool.map(_render_chunk, chunks) for f in part]
+            else:
+                files = [f for chunk in chunks for f in _render_chunk(chunk)]
+            for rel in sorted(files):
+                target = tree / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.unlink(missing_ok=True)
+                shutil.move(Path(tmp) / rel, target)
+                _stamp(target, day)
+    finally:
+        _JOBS = []
+
+
+def _copy_first_day(sample: Path, tree: Path, jobs: list, day: dt.date) -> bool:
+    """Day 1 copied from a sample that ``eduwb sample`` wrote with the same seed and size (the
+    same registry and the same files as rendering would give); False when it is not one."""
+    expected = {f"{rel_dir}/{_render._file_name(e, st, school)}" for e, st, school, rel_dir in jobs}
+    period = f"{YEAR}/{jobs[0][0].period}"
+    found = {p.relative_to(sample).as_posix() for p in (sample / period).rglob("*") if p.is_file()}
+    same_registry = (sample / "danh_muc" / "truong.xlsx").is_file() and filecmp.cmp(
+        sample / "danh_muc" / "truong.xlsx", tree / "danh_muc" / "truong.xlsx", shallow=False)
+    if found != expected or not same_registry:
+        return False
+    for rel in sorted(expected):
+        (tree / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(sample / rel, tree / rel)
+        _stamp(tree / rel, day)
+    return True
 
 
 def _sign_on(ledger: Path, period: str, schools: list[str], day: dt.date) -> list[list]:
@@ -248,9 +288,14 @@ def _sign_on(ledger: Path, period: str, schools: list[str], day: dt.date) -> lis
     return rows
 
 
-def write_days(out: Path | str, *, seed: int = 2021, size: str = "tiny",
-               period: str = "dau_nam") -> DaysSummary:
-    """Write one DATA folder per day of ``period`` and their truth under ``out``."""
+def write_days(out: Path | str, *, seed: int = 2021, size: str = "tiny", period: str = "dau_nam",
+               sample: Path | str | None = None, workers: int | None = None) -> DaysSummary:
+    """Write one DATA folder per day of ``period`` and their truth under ``out``.
+
+    ``sample``: a folder that ``eduwb sample`` wrote with the same seed and size, whose files are
+    copied for the first day instead of rendered again (checked: same registry, same files).
+    ``workers``: rendering processes (default 2, 1 for the tiny size).
+    """
     out = Path(out)
     if out.exists():
         shutil.rmtree(out)
@@ -277,7 +322,9 @@ def write_days(out: Path | str, *, seed: int = 2021, size: str = "tiny",
     truth = [_truth_rows(world, period, day.exports)]
     first = out / dates[0].isoformat()
     _registry.write_registry(world, first)
-    _render_into(first, jobs(day, base), seed, dates[0], period)
+    workers = workers if workers is not None else (1 if size == "tiny" else 2)
+    if sample is None or not _copy_first_day(Path(sample), first, jobs(day, base), dates[0]):
+        _render_into(first, jobs(day, base), seed, dates[0], period, workers)
     groups = _fixable_groups(truth[0], day)
     kinds_of = {g: {r[5] for r in truth[0] if (r[3], ENTITY_KIND.get(r[4]), r[13]) == g}
                 for g in groups}
@@ -331,7 +378,7 @@ def write_days(out: Path | str, *, seed: int = 2021, size: str = "tiny",
         truth.append(_truth_rows(world, period, day.exports))
         tree = out / when
         _link_tree(out / dates[k - 1].isoformat(), tree)
-        _render_into(tree, jobs(day, day.touched), seed, date, period)
+        _render_into(tree, jobs(day, day.touched), seed, date, period, workers)
     after = _after_signoff(ledger, period, dates, events, schools)
     return _write_truth(out, world, period, dates, truth, events, after, signed_a, signed_b)
 
@@ -400,8 +447,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--size", choices=("tiny", "district", "province"), default="tiny")
     parser.add_argument("--period", choices=vocab.PERIODS, default="dau_nam")
+    parser.add_argument("--sample", type=Path, help="a sample that `eduwb sample` wrote with the "
+                        "same seed and size: its files are copied for the first day")
     args = parser.parse_args(argv)
-    summary = write_days(args.out, seed=args.seed, size=args.size, period=args.period)
+    summary = write_days(args.out, seed=args.seed, size=args.size, period=args.period,
+                         sample=args.sample)
     print(f"Đã tạo {len(summary.dates)} ngày xuất dữ liệu ({args.size}, {args.period}) tại "
           f"{args.out}: " + ", ".join(d.strftime("%d/%m/%Y") for d in summary.dates))
     print(f"  đã sửa {summary.fixed}, mới {summary.new}; trường thay đổi vnEdu sau khi ký: "
