@@ -249,8 +249,9 @@ def _record(args: argparse.Namespace, result):
     except HistoryError as exc:
         return None, f"{exc} (the run was not recorded; state and first_seen are empty)"
     if recorded is None:
-        return None, (f"no export date in {args.data}: the run was not recorded in the history "
-                      f"{path}")
+        print(f"{args.data}: no export file to date the run by; it was not recorded in the "
+              f"history {path}", file=sys.stderr)
+        return None, None
     states = recorded.findings["discrepancies"]["state"].value_counts()
     print(f"Lịch sử {path}: lần chạy ngày {recorded.run.as_of:%d/%m/%Y}"
           + ("" if recorded.added else " (đã có, không ghi thêm)")
@@ -270,7 +271,9 @@ def _progress(args: argparse.Namespace) -> int:
     report.write(out)
     print(report.summary())
     print(f"Kết quả: {out}")
-    return EXIT_OK
+    for problem in report.problems:
+        print(f"eduwb: {problem}", file=sys.stderr)
+    return EXIT_FAILED if report.problems else EXIT_OK
 
 
 def _status(args: argparse.Namespace) -> int:

@@ -594,3 +594,24 @@ def test_days_are_deterministic_and_start_from_the_sample(days: Path, tmp_path: 
                            for p in changed)
     assert all(dt.datetime.fromtimestamp(p.stat().st_mtime, dt.UTC).date() == D1
                for p in (first / period).rglob("*.*"))
+
+
+def test_a_broken_ledger_still_gives_progress_and_says_so(days: Path, tmp_path: Path,
+                                                           capsys) -> None:
+    import shutil
+
+    import openpyxl
+
+    store, data = tmp_path / "h.duckdb", tmp_path / "DATA"
+    assert _reconcile(days / D1.isoformat(), tmp_path / "o", store) == 1
+    shutil.copytree(days / D1.isoformat() / "danh_muc", data / "danh_muc")
+    book = openpyxl.Workbook()
+    book.active.append(["Cấp", "Mã đơn vị", "Năm học", "Kỳ", "Người ký", "Ngày ký", "Ngày gửi"])
+    book.active.append(["Sở", "70689015", YEAR, "Đầu năm", "A", "10/09/2021", "10/09/2021"])
+    book.save(data / "danh_muc" / "ky_duyet.xlsx")
+    capsys.readouterr()
+    assert _progress(data, tmp_path / "p", store) == 2
+    out = capsys.readouterr()
+    assert "ky_duyet.xlsx" in out.err and "Chưa kiểm tra được" in out.out
+    assert len(read(tmp_path / "p" / "progress.csv")) == 10  # province, 3 districts, 6 schools
+    assert read(tmp_path / "p" / "after_signoff.csv").empty

@@ -286,11 +286,16 @@ def text_frame(frame: pd.DataFrame) -> pd.DataFrame:
 # --- reading --------------------------------------------------------------------------------------
 
 
+def empty_frame(columns) -> pd.DataFrame:
+    """A frame with these columns and no row."""
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+
 def runs_of(con: duckdb.DuckDBPyConnection | None, year: str, period: str,
             scope: str) -> pd.DataFrame:
     """The runs of one year, period and scope, oldest first (by as_of, then recording order)."""
     if con is None:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in RUN_COLUMNS})
+        return empty_frame(RUN_COLUMNS)
     frame = con.execute(
         f"SELECT {', '.join(RUN_COLUMNS)} FROM runs WHERE year = ? AND period = ? AND scope = ? "
         "ORDER BY as_of, run_id", [year, period, scope]).df()
@@ -324,7 +329,7 @@ def presence(con: duckdb.DuckDBPyConnection | None, run_ids: list[int],
     """
     cols = ["run_id", "kind", "finding_id", "district_code", "school_code"]
     if con is None or not run_ids:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+        return empty_frame(cols)
     sql = f"SELECT f.{', f.'.join(cols)} FROM findings f"
     params: list = []
     if only_in is not None:
@@ -345,7 +350,7 @@ def finding_rows(con: duckdb.DuckDBPyConnection | None, run_id: int, kind: str,
     """One run's findings of one kind: the kind's columns and finding_id."""
     cols = [*KINDS[kind].columns, "finding_id"]
     if con is None:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+        return empty_frame(cols)
     sql = f"SELECT {', '.join(cols)} FROM {kind} WHERE run_id = ?"
     params: list = [int(run_id)]
     if district is not None:
@@ -359,7 +364,7 @@ def indicator_rows(con: duckdb.DuckDBPyConnection | None, run_ids: list[int],
     """The indicators of some runs: run_id, level, unit_code, indicator, breakdown, values, seq."""
     cols = ["run_id", "seq", *INDICATOR_KEYS, *INDICATOR_VALUES]
     if con is None or not run_ids:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+        return empty_frame(cols)
     sql = f"SELECT i.{', i.'.join(cols)} FROM indicators i"
     params: list = []
     if district is not None:
@@ -380,7 +385,7 @@ def unit_rows(con: duckdb.DuckDBPyConnection | None, run_ids: list[int],
     """The units each run covered: run_id, level, unit_code, district_code."""
     cols = ["run_id", *UNIT_COLUMNS]
     if con is None or not run_ids:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+        return empty_frame(cols)
     sql = f"SELECT {', '.join(cols)} FROM units WHERE run_id IN ({_run_filter(run_ids)})"
     params: list = []
     if district is not None:

@@ -33,10 +33,6 @@ LEVEL_LABELS = {"province": "Tỉnh", "district": "Phòng", "school": "Trường
 _CHECK_AS_DISCREPANCY = {"category": "rule"}
 
 
-def _empty(columns) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-
-
 def _positions(series: Series) -> pd.Series:
     return pd.Series(np.arange(len(series.runs)), index=series.runs["run_id"].astype("int64"))
 
@@ -85,7 +81,7 @@ def _grid(series: Series, levels: tuple[str, ...], extra: pd.DataFrame) -> pd.Da
 def progress_table(series: Series) -> pd.DataFrame:
     """progress.csv: per run (oldest first) × unit × kind recorded, open, new and fixed."""
     if series.empty:
-        return _empty(PROGRESS_COLUMNS)
+        return db.empty_frame(PROGRESS_COLUMNS)
     levels = LEVELS if series.source == series.scope == db.PROVINCE_SCOPE else LEVELS[1:]
     pres = series.presence.assign(_pos=series.presence["run_id"].map(_positions(series)))
     fixed = _fixed_rows(pres, len(series.runs))
@@ -112,7 +108,7 @@ def overview(series: Series, days: int = 7) -> pd.DataFrame:
     ``open_long``, the findings open for more than ``days`` days (first_seen more than ``days``
     days before the run's as_of). For the district report's progress section."""
     if series.empty:
-        return _empty(OVERVIEW_COLUMNS)
+        return db.empty_frame(OVERVIEW_COLUMNS)
     table = progress_table(series)
     last = series.runs["as_of"].iloc[-1]
     table = table[table["as_of"] == last].copy()
@@ -167,7 +163,7 @@ def changes_table(last: Mapping[str, pd.DataFrame],
             parts.append(as_discrepancy_columns(kind, gone).assign(kind=kind, change="fixed"))
     parts = [p for p in parts if len(p)]
     if not parts:
-        return _empty(CHANGE_COLUMNS)
+        return db.empty_frame(CHANGE_COLUMNS)
     out = pd.concat(parts, ignore_index=True)[list(CHANGE_COLUMNS)]
     order = out.assign(_k=out["kind"].map({k: i for i, k in enumerate(KINDS)}),
                        _c=out["change"].map({"new": 0, "fixed": 1}))
@@ -184,7 +180,7 @@ def signatures(ledger: pd.DataFrame, year: str, period: str, units: pd.DataFrame
                  & ledger["signed_on"].notna()]
     led = led.merge(units[["level", "unit_code"]].drop_duplicates(), on=["level", "unit_code"])
     if led.empty:
-        return _empty(("level", "unit_code", "signed_on"))
+        return db.empty_frame(("level", "unit_code", "signed_on"))
     led = led.sort_values(["level", "unit_code", "signed_on"], kind="stable")
     return led.groupby(["level", "unit_code"], as_index=False, sort=False).last()[
         ["level", "unit_code", "signed_on"]].reset_index(drop=True)
@@ -211,7 +207,7 @@ def after_signoff_table(runs: pd.DataFrame, indicators: pd.DataFrame,
     :func:`signatures`.
     """
     if runs.empty or signed.empty:
-        return _empty(AFTER_SIGNOFF_COLUMNS)
+        return db.empty_frame(AFTER_SIGNOFF_COLUMNS)
     latest = int(runs["run_id"].iloc[-1])
     sig = signed.assign(_run=signed_runs(runs, signed))
     sig = sig[sig["_run"].notna() & (sig["_run"] != latest)].astype({"_run": "int64"})
@@ -229,7 +225,7 @@ def after_signoff_table(runs: pd.DataFrame, indicators: pd.DataFrame,
     out = both[differ.to_numpy(dtype=bool)].assign(
         signed_value=a, current_value=b, _seq=both["seq_now"].fillna(both["seq_then"]))
     if out.empty:
-        return _empty(AFTER_SIGNOFF_COLUMNS)
+        return db.empty_frame(AFTER_SIGNOFF_COLUMNS)
     out = out.assign(_lvl=out["level"].map({lv: i for i, lv in enumerate(LEVELS)}))
     out = out.sort_values(["_lvl", "unit_code", "_seq"], kind="stable")
     out["signed_value"] = out["signed_value"].astype("Int64")
@@ -250,6 +246,7 @@ class ProgressReport:
     changes: pd.DataFrame
     after_signoff: pd.DataFrame
     signed: pd.DataFrame
+    problems: tuple[str, ...] = ()
 
     def write(self, out: Path | str) -> list[Path]:
         """Write the three CSV files into ``out`` (outputs.md conventions)."""
@@ -262,8 +259,9 @@ class ProgressReport:
 
     def summary(self, days: int = 7) -> str:
         """A short Vietnamese summary of the last two runs."""
-        return summary_text(self.series, self.progress, self.changes, self.after_signoff,
+        text = summary_text(self.series, self.progress, self.changes, self.after_signoff,
                             days=days)
+        return "\n".join([text, *(f"Chưa kiểm tra được: {p}" for p in self.problems)])
 
 
 def progress_report(
@@ -278,7 +276,7 @@ def progress_report(
 ) -> ProgressReport:
     """Progress of one period (the province, or one district) from the history at ``history``
     (default :func:`eduwb.history.default_path`), with the signatures of ``DATA/danh_muc``."""
-    from eduwb.errors import ParameterError
+    from eduwb.errors import ParameterError, RegistryError
     from eduwb.load import check_year_period
     from eduwb.registry import load_registry
     from eduwb.tracking import read_ledger
@@ -292,8 +290,8 @@ def progress_report(
                          district, source=source, timeout=timeout)
     progress = progress_table(series)
     if series.empty:
-        return ProgressReport(series, progress, _empty(CHANGE_COLUMNS),
-                              _empty(AFTER_SIGNOFF_COLUMNS), _empty(("level", "unit_code",
+        return ProgressReport(series, progress, db.empty_frame(CHANGE_COLUMNS),
+                              db.empty_frame(AFTER_SIGNOFF_COLUMNS), db.empty_frame(("level", "unit_code",
                                                                      "signed_on")))
     ids = series.run_ids()
     last = {k: series.findings(ids[-1], k) for k in series.kinds(ids[-1])}
@@ -301,7 +299,13 @@ def progress_report(
                 if len(ids) > 1 else None)
     changes = changes_table(last, previous)
     latest_units = series.units[series.units["run_id"] == ids[-1]]
-    signed = signatures(read_ledger(data, registry), year, period, latest_units)
+    try:
+        ledger = read_ledger(data, registry)
+    except RegistryError as exc:  # the rest of the report goes on
+        return ProgressReport(series, progress, changes, db.empty_frame(AFTER_SIGNOFF_COLUMNS),
+                              db.empty_frame(("level", "unit_code", "signed_on")),
+                              (f"changes after signing: {exc}",))
+    signed = signatures(ledger, year, period, latest_units)
     wanted = sorted({ids[-1], *(int(r) for r in signed_runs(series.runs, signed).dropna())})
     after = after_signoff_table(series.runs, series.indicators(wanted), signed)
     return ProgressReport(series, progress, changes, after, signed)

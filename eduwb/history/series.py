@@ -85,7 +85,7 @@ class Series:
         and finding_id, state, first_seen."""
         cols = [*KINDS[kind].columns, *HISTORY_COLUMNS]
         if self.empty:
-            return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+            return db.empty_frame(cols)
         run_id = self.run_ids()[-1] if run_id is None else int(run_id)
         with db.connect(self.path, write=False, timeout=self.timeout) as con:
             rows = db.finding_rows(con, run_id, kind, self.district)
