@@ -615,3 +615,16 @@ def test_a_broken_ledger_still_gives_progress_and_says_so(days: Path, tmp_path: 
     assert "ky_duyet.xlsx" in out.err and "Chưa kiểm tra được" in out.out
     assert len(read(tmp_path / "p" / "progress.csv")) == 10  # province, 3 districts, 6 schools
     assert read(tmp_path / "p" / "after_signoff.csv").empty
+
+
+def test_overview_counts_what_is_open_for_more_than_a_week(tmp_path: Path) -> None:
+    store = tmp_path / "h.duckdb"
+    record(store, D1, [A, B])
+    record(store, D1 + dt.timedelta(days=7), [A, B])
+    record(store, D1 + dt.timedelta(days=9), [A, C])
+    view = history.overview(history.read_series(store, YEAR, PERIOD), days=7).set_index(
+        ["level", "unit_code"])
+    assert tuple(view.loc[("province", "70"), ["open", "new", "fixed", "open_long"]]) == (
+        2, 1, 1, 1)
+    assert tuple(view.loc[("school", "70692012"), ["open", "new", "open_long"]]) == (1, 1, 0)
+    assert view["as_of"].unique().tolist() == [D1 + dt.timedelta(days=9)]

@@ -78,10 +78,8 @@ def _grid(series: Series, levels: tuple[str, ...], extra: pd.DataFrame) -> pd.Da
     return units.merge(kinds, on="_pos")
 
 
-def progress_table(series: Series) -> pd.DataFrame:
-    """progress.csv: per run (oldest first) × unit × kind recorded, open, new and fixed."""
-    if series.empty:
-        return db.empty_frame(PROGRESS_COLUMNS)
+def _table(series: Series) -> pd.DataFrame:
+    """progress.csv's rows with the run's position (``_pos``) kept."""
     levels = LEVELS if series.source == series.scope == db.PROVINCE_SCOPE else LEVELS[1:]
     pres = series.presence.assign(_pos=series.presence["run_id"].map(_positions(series)))
     fixed = _fixed_rows(pres, len(series.runs))
@@ -92,8 +90,14 @@ def progress_table(series: Series) -> pd.DataFrame:
         out = out.join(_by_unit(rows, levels, name), how="left")
     out = out.fillna(0).astype("int64").reset_index()
     out["as_of"] = series.runs["as_of"].to_numpy()[out["_pos"].to_numpy()]
-    out = _ordered(out, ["_pos"])
-    return out[list(PROGRESS_COLUMNS)].reset_index(drop=True)
+    return _ordered(out, ["_pos"]).reset_index(drop=True)
+
+
+def progress_table(series: Series) -> pd.DataFrame:
+    """progress.csv: per run (oldest first) × unit × kind recorded, open, new and fixed."""
+    if series.empty:
+        return db.empty_frame(PROGRESS_COLUMNS)
+    return _table(series)[list(PROGRESS_COLUMNS)]
 
 
 def _ordered(frame: pd.DataFrame, first: list[str]) -> pd.DataFrame:
@@ -109,19 +113,16 @@ def overview(series: Series, days: int = 7) -> pd.DataFrame:
     days before the run's as_of). For the district report's progress section."""
     if series.empty:
         return db.empty_frame(OVERVIEW_COLUMNS)
-    table = progress_table(series)
+    table = _table(series)
+    table = table[table["_pos"] == len(series.runs) - 1].drop(columns="_pos")
     last = series.runs["as_of"].iloc[-1]
-    table = table[table["as_of"] == last].copy()
-    last_id = series.run_ids()[-1]
-    pres = series.presence[series.presence["run_id"] == last_id]
+    pres = series.presence[series.presence["run_id"] == series.run_ids()[-1]]
     cutoff = last - dt.timedelta(days=days)
     old = pres[[fs < cutoff for fs in pres["first_seen"]]].assign(_pos=0)
     levels = tuple(dict.fromkeys(table["level"]))
     counts = _by_unit(old, levels, "open_long").droplevel("_pos")
     table = table.join(counts, on=["kind", "level", "unit_code"])
     table["open_long"] = table["open_long"].fillna(0).astype("int64")
-    # Several runs can share the last as_of: keep the rows of the last run only.
-    table = table.iloc[-len(table.drop_duplicates(["level", "unit_code", "kind"])):]
     return table[list(OVERVIEW_COLUMNS)].reset_index(drop=True)
 
 
@@ -259,8 +260,7 @@ class ProgressReport:
 
     def summary(self, days: int = 7) -> str:
         """A short Vietnamese summary of the last two runs."""
-        text = summary_text(self.series, self.progress, self.changes, self.after_signoff,
-                            days=days)
+        text = summary_text(self.series, self.after_signoff, days=days)
         return "\n".join([text, *(f"Chưa kiểm tra được: {p}" for p in self.problems)])
 
 
@@ -322,8 +322,7 @@ def _schools(counts: pd.Series, limit: int = 5) -> str:
     return text + (f" và {more} trường khác" if more > 0 else "")
 
 
-def summary_text(series: Series, progress: pd.DataFrame, changes: pd.DataFrame,
-                 after: pd.DataFrame, *, days: int = 7) -> str:
+def summary_text(series: Series, after: pd.DataFrame, *, days: int = 7) -> str:
     """A short Vietnamese summary of the last two runs of a series."""
     where = "toàn tỉnh" if series.scope == db.PROVINCE_SCOPE else f"phòng GD&ĐT {series.scope}"
     head = f"Tiến độ {series.year}, {vocab.PERIOD_LABELS.get(series.period, series.period)}, {where}"
@@ -342,13 +341,11 @@ def summary_text(series: Series, progress: pd.DataFrame, changes: pd.DataFrame,
         lines.append(f"Lần chạy đầu tiên, ngày {_day(last_as_of)} (mọi phát hiện đều là mới):")
     top = LEVELS[0] if series.scope == db.PROVINCE_SCOPE and series.source == series.scope \
         else "district"
-    rows = progress.iloc[-len(progress[progress["as_of"] == last_as_of]
-                              .drop_duplicates(["level", "unit_code", "kind"])):]
-    view = overview(series, days)
+    rows = overview(series, days)
     for kind in series.kinds(series.run_ids()[-1]):
         tot = rows[(rows["level"] == top) & (rows["kind"] == kind)]
-        n_open, n_new, n_fixed = (int(tot[c].sum()) for c in ("open", "new", "fixed"))
-        long = int(view.loc[(view["level"] == top) & (view["kind"] == kind), "open_long"].sum())
+        n_open, n_new, n_fixed, long = (int(tot[c].sum())
+                                        for c in ("open", "new", "fixed", "open_long"))
         lines.append(f"  {KIND_LABELS.get(kind, kind)}: còn {n_open} (mới {n_new}, đã sửa "
                      f"{n_fixed}; mở quá {days} ngày: {long})")
         schools = rows[(rows["level"] == "school") & (rows["kind"] == kind)].set_index(
