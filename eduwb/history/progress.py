@@ -72,7 +72,8 @@ def _grid(series: Series, levels: tuple[str, ...], extra: pd.DataFrame) -> pd.Da
             for level, col in (("school", "school_code"), ("district", "district_code"))
             if level in levels]
     units = pd.concat([units, *seen], ignore_index=True)
-    units = units[units["level"].isin(levels)].drop_duplicates()
+    units = units[units["level"].isin(levels) & (units["unit_code"].astype(str) != "")]
+    units = units.drop_duplicates()
     kinds = pd.DataFrame([(i, k) for i, run_id in enumerate(series.run_ids())
                           for k in series.kinds(run_id)], columns=["_pos", "kind"])
     return units.merge(kinds, on="_pos")

@@ -43,15 +43,22 @@ def as_of(load_report: pd.DataFrame) -> dt.date | None:
     return max(d.date() if isinstance(d, dt.datetime) else d for d in days) if days else None
 
 
-def scope_units(registry: Registry, district: str | None) -> pd.DataFrame:
+def scope_units(registry: Registry, district: str | None,
+                indicators: pd.DataFrame | None = None) -> pd.DataFrame:
     """The units a run covers: the province (whole-province runs), each district office with
-    schools in the scope, and each school (level, unit_code, district_code)."""
+    schools in the scope, and each school (level, unit_code, district_code); with the schools
+    that only the exports know (indicators.csv has them too), under the district the registry
+    gives them, if any."""
     schools = registry.schools_of(district)
     rows = [] if district else [("province", vocab.PROVINCE_CODE, "")]
     codes = sorted(set(schools["district_code"].dropna().astype(str)))
     rows += [("district", code, code) for code in codes]
-    rows += sorted(("school", str(s), str(d)) for s, d in zip(
-        schools["school_code"], schools["district_code"], strict=True))
+    known = dict(zip(schools["school_code"].astype(str), schools["district_code"].astype(str),
+                     strict=True))
+    if indicators is not None and len(indicators):
+        for code in indicators.loc[indicators["level"] == "school", "unit_code"].unique():
+            known.setdefault(str(code), registry.district_of(str(code)) or "")
+    rows += sorted(("school", s, d) for s, d in known.items())
     return pd.DataFrame(rows, columns=list(db.UNIT_COLUMNS))
 
 
@@ -149,5 +156,6 @@ def record_reconciliation(
         db.default_path() if path is None else path, year=period.year, period=period.period,
         scope=db.scope_of(period.district), as_of=day, fingerprint=fingerprint,
         findings=findings, indicators=result.indicators,
-        units=scope_units(period.registry, period.district), data=str(Path(period.data).resolve()),
+        units=scope_units(period.registry, period.district, result.indicators),
+        data=str(Path(period.data).resolve()),
         timeout=timeout)
