@@ -122,7 +122,7 @@ def _version(con: duckdb.DuckDBPyConnection, path: Path) -> int | None:
     if "eduwb_schema" not in tables:
         raise HistoryError("this DuckDB file is not an eduwb history (it has no eduwb_schema "
                            "table); give another file with --history", file=str(path))
-    version = con.execute("SELECT max(version) FROM eduwb_schema").fetchone()[0]
+    version = con.execute("SELECT max(version) FROM eduwb_schema").fetchall()[0][0]
     if version is None:
         raise HistoryError("the eduwb_schema table is empty: the file is damaged; give another "
                            "file with --history", file=str(path))
@@ -245,10 +245,10 @@ class Run:
 def find_run(con: duckdb.DuckDBPyConnection, year: str, period: str, scope: str,
              as_of: dt.date, digest: str) -> int | None:
     """The run already recorded with the same scope, as_of and results, if any."""
-    row = con.execute("SELECT min(run_id) FROM runs WHERE year = ? AND period = ? AND scope = ? "
-                      "AND as_of = ? AND digest = ?", [year, period, scope, as_of, digest]
-                      ).fetchone()
-    return None if row is None or row[0] is None else int(row[0])
+    found = con.execute("SELECT min(run_id) FROM runs WHERE year = ? AND period = ? AND "
+                        "scope = ? AND as_of = ? AND digest = ?",
+                        [year, period, scope, as_of, digest]).fetchall()[0][0]
+    return None if found is None else int(found)
 
 
 def write_run(con: duckdb.DuckDBPyConnection, run: Run, findings: Mapping[str, pd.DataFrame],
@@ -268,7 +268,7 @@ def write_run(con: duckdb.DuckDBPyConnection, run: Run, findings: Mapping[str, p
 
 
 def next_run_id(con: duckdb.DuckDBPyConnection) -> int:
-    return int(con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0])
+    return int(con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchall()[0][0])
 
 
 def text_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -118,7 +118,7 @@ def record_run(
                 db.write_run(con, run, frames, indicators, units, data)
             else:
                 stored = con.execute("SELECT fingerprint FROM runs WHERE run_id = ?",
-                                     [run_id]).fetchone()[0]
+                                     [run_id]).fetchall()[0][0]
                 run = db.Run(run_id, year, period, scope, as_of, stored, result_digest, kinds)
             runs = db.runs_of(con, year, period, scope)
             states = annotate(db.presence(con, [int(r) for r in runs["run_id"]], only_in=run_id),
