@@ -51,6 +51,15 @@ def _parser() -> argparse.ArgumentParser:
         "rejected_rows.csv and reconciliation.xlsx (exit 0: agree, 1: discrepancies, 2: failed)",
     )
     _period_args(rec)
+    _history_args(rec, record=True)
+
+    prog = sub.add_parser(
+        "progress",
+        help="progress between the recorded runs of a period: write progress.csv, changes.csv, "
+        "after_signoff.csv and print a summary",
+    )
+    _period_args(prog)
+    _history_args(prog, record=False)
 
     status = sub.add_parser(
         "status",
@@ -120,6 +129,14 @@ def _period_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--period", required=True, choices=vocab.PERIODS, help="reporting period")
     p.add_argument("--district", help="limit to one district office (e.g. 689)")
     p.add_argument("--out", type=Path, help="output folder (default: out/YEAR/PERIOD)")
+
+
+def _history_args(p: argparse.ArgumentParser, *, record: bool) -> None:
+    p.add_argument("--history", type=Path, help="history store, a DuckDB file (default: "
+                   "$EDUWB_HISTORY, else ~/.local/share/eduwb/history.duckdb)")
+    if record:
+        p.add_argument("--no-history", action="store_true",
+                       help="do not record this run (state and first_seen are left empty)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -202,7 +219,8 @@ def _reconcile(args: argparse.Namespace) -> int:
                        progress=None if args.quiet else log.debug)
     out = args.out or Path("out") / args.year / args.period
     _report_problems(result.period)
-    write_outputs(result, out)
+    recorded, problem = _record(args, result)
+    write_outputs(result, out, recorded)
     counts = result.findings.groupby("category").size()
     print(f"{args.year} {vocab.PERIOD_LABELS[args.period]}"
           + (f", phòng {args.district}" if args.district else "")
@@ -211,7 +229,51 @@ def _reconcile(args: argparse.Namespace) -> int:
         if counts.get(category, 0):
             print(f"  {vocab.CATEGORY_LABELS[category]}: {int(counts[category])}")
     print(f"Kết quả: {out}")
+    if problem:
+        print(f"eduwb: {problem}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK if result.clean else EXIT_FOUND
+
+
+def _record(args: argparse.Namespace, result):
+    """Record a reconcile run in the history; (Recorded or None, a problem to report or None)."""
+    if args.no_history:
+        return None, None
+    from eduwb.history import HistoryError, default_path, record_reconciliation
+    from eduwb.store import fingerprint
+
+    path = args.history or default_path()
+    try:
+        recorded = record_reconciliation(result, path, fingerprint=fingerprint(
+            args.data, args.year, args.period))
+    except HistoryError as exc:
+        return None, f"{exc} (the run was not recorded; state and first_seen are empty)"
+    if recorded is None:
+        print(f"{args.data}: no export file to date the run by; it was not recorded in the "
+              f"history {path}", file=sys.stderr)
+        return None, None
+    states = recorded.findings["discrepancies"]["state"].value_counts()
+    print(f"Lịch sử {path}: lần chạy ngày {recorded.run.as_of:%d/%m/%Y}"
+          + ("" if recorded.added else " (đã có, không ghi thêm)")
+          + f"; mới {int(states.get('new', 0))}, còn mở từ trước {int(states.get('open', 0))}")
+    return recorded, None
+
+
+def _progress(args: argparse.Namespace) -> int:
+    from eduwb.history import default_path, progress_report
+
+    if not args.data.is_dir():
+        print(f"eduwb: data folder {args.data} does not exist", file=sys.stderr)
+        return EXIT_FAILED
+    report = progress_report(args.data, args.year, args.period, district=args.district,
+                             history=args.history or default_path())
+    out = args.out or Path("out") / args.year / args.period
+    report.write(out)
+    print(report.summary())
+    print(f"Kết quả: {out}")
+    for problem in report.problems:
+        print(f"eduwb: {problem}", file=sys.stderr)
+    return EXIT_FAILED if report.problems else EXIT_OK
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -279,7 +341,7 @@ def _batch(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {"sample": _sample, "load": _load, "reconcile": _reconcile, "status": _status,
-             "dashboard": _dashboard, "batch": _batch}
+             "dashboard": _dashboard, "batch": _batch, "progress": _progress}
 
 
 if __name__ == "__main__":

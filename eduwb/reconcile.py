@@ -11,6 +11,7 @@ import pandas as pd
 from eduwb import vocab
 from eduwb.compare import FINDING_COLUMNS, KindResult, compare_period, missing_exports, school_findings
 from eduwb.explain import indicator_table
+from eduwb.history import Recorded, unrecorded
 from eduwb.load import Period, load_period
 from eduwb.report import write_csv, write_workbook
 
@@ -71,11 +72,19 @@ def reconcile(
     return reconcile_period(load_period(data, year, period, district=district, progress=progress))
 
 
-def write_outputs(result: Reconciliation, out: Path | str) -> list[Path]:
-    """Write the files of outputs.md into ``out``; returns their paths."""
+def write_outputs(result: Reconciliation, out: Path | str,
+                  recorded: Recorded | None = None) -> list[Path]:
+    """Write the files of outputs.md into ``out``; returns their paths.
+
+    discrepancies.csv ends with finding_id, state and first_seen (spec/history.md) from
+    ``recorded`` (:func:`eduwb.history.record_reconciliation`); without it, state and first_seen
+    are empty.
+    """
     out = Path(out)
+    disc = (recorded.findings["discrepancies"] if recorded is not None
+            else unrecorded("discrepancies", result.discrepancies))
     paths = [
-        write_csv(result.discrepancies, out / "discrepancies.csv"),
+        write_csv(disc, out / "discrepancies.csv"),
         write_csv(result.indicators, out / "indicators.csv"),
         write_csv(result.period.load_report, out / "load_report.csv"),
         write_csv(result.period.rejected, out / "rejected_rows.csv"),

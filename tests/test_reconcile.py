@@ -68,25 +68,28 @@ def test_indicators_contract(results) -> None:
 
 def test_cli_reconcile_files_exit_status_and_bytes(tmp_path: Path) -> None:
     out1, out2 = tmp_path / "a", tmp_path / "b"
-    args = ["-q", "reconcile", str(SAMPLE), "--year", YEAR, "--period", "dau_nam"]
+    args = ["-q", "reconcile", str(SAMPLE), "--year", YEAR, "--period", "dau_nam", "--history",
+            str(tmp_path / "history.duckdb")]
     assert cli.main([*args, "--out", str(out1)]) == 1
     assert cli.main([*args, "--out", str(out2)]) == 1
     for name in ("discrepancies.csv", "indicators.csv", "load_report.csv", "rejected_rows.csv",
                  "reconciliation.xlsx"):
         assert (out1 / name).read_bytes() == (out2 / name).read_bytes(), name
     head = (out1 / "discrepancies.csv").read_bytes().split(b"\n")[0]
-    assert head == b"\xef\xbb\xbf" + ",".join(vocab.DISCREPANCY_COLUMNS).encode()
+    assert head == b"\xef\xbb\xbf" + ",".join(
+        (*vocab.DISCREPANCY_COLUMNS, "finding_id", "state", "first_seen")).encode()
     disc = pd.read_csv(out1 / "discrepancies.csv", dtype=str, keep_default_na=False,
                        encoding="utf-8-sig")
     assert set(disc["category"]) <= set(vocab.CATEGORIES)
     assert (disc["action"] != "").all()
-    rows = disc.drop(columns=["action"]).values.tolist()
+    assert (disc["state"] == "new").all() and disc["finding_id"].is_unique
+    rows = disc[list(vocab.DISCREPANCY_COLUMNS)].drop(columns=["action"]).values.tolist()
     assert rows == sorted(rows, key=lambda r: tuple(r[2:]))  # sorted from district_code on
 
 
 def test_cli_reconcile_district_limits_the_run(tmp_path: Path) -> None:
     code = cli.main(["-q", "reconcile", str(SAMPLE), "--year", YEAR, "--period", "dau_nam",
-                     "--district", "689", "--out", str(tmp_path)])
+                     "--district", "689", "--out", str(tmp_path), "--no-history"])
     assert code in (0, 1)
     disc = pd.read_csv(tmp_path / "discrepancies.csv", dtype=str, keep_default_na=False,
                        encoding="utf-8-sig")
@@ -100,7 +103,7 @@ def test_workbook_for_people(tmp_path: Path) -> None:
     import openpyxl
 
     cli.main(["-q", "reconcile", str(SAMPLE), "--year", YEAR, "--period", "cuoi_nam", "--out",
-              str(tmp_path)])
+              str(tmp_path), "--no-history"])
     book = openpyxl.load_workbook(tmp_path / "reconciliation.xlsx")
     assert book.sheetnames[0] == "Tổng hợp"
     ws = book["Khác thông tin"]

@@ -1,0 +1,129 @@
+"""A scope's runs read back from the store, and each finding's state and first_seen in each run.
+
+``state`` is ``new`` when a finding was not in the previous run of the series, else ``open``;
+``first_seen`` is the ``as_of`` of the first run of the unbroken stretch of runs that hold it, so a
+finding that was fixed and came back starts again. Both are computed from which runs hold which
+findings, never stored, so they stay right whatever order runs were recorded in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from eduwb.history import db
+from eduwb.history.ids import HISTORY_COLUMNS, KINDS
+
+PRESENCE_COLUMNS = ("run_id", "kind", "finding_id", "district_code", "school_code", "state",
+                    "first_seen")
+
+
+def annotate(presence: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
+    """``presence`` (run_id, kind, finding_id, ...) with ``state`` and ``first_seen`` added.
+
+    ``runs``: the series' runs, oldest first (run_id, as_of). Rows of runs outside it are dropped.
+    """
+    position = pd.Series(np.arange(len(runs)), index=runs["run_id"].astype("int64"))
+    out = presence.assign(_pos=presence["run_id"].map(position))
+    out = out[out["_pos"].notna()].astype({"_pos": "int64"})
+    out = out.sort_values(["kind", "finding_id", "_pos"], kind="stable")
+    # An unbroken stretch of runs: position minus rank within the finding is constant along it.
+    stretch = out["_pos"] - out.groupby(["kind", "finding_id"], sort=False).cumcount()
+    start = out.groupby([out["kind"], out["finding_id"], stretch], sort=False)["_pos"].transform(
+        "min").to_numpy()
+    as_of = np.asarray([*runs["as_of"].tolist(), None], dtype=object)
+    out["state"] = np.where(start == out["_pos"].to_numpy(), "new", "open")
+    out["first_seen"] = as_of[start] if len(out) else np.array([], dtype=object)
+    return out.drop(columns="_pos").sort_index()
+
+
+@dataclass(frozen=True)
+class Series:
+    """The runs of one year, period and scope, oldest first, and the findings each held.
+
+    ``source`` is the scope whose runs were read: the district itself, or ``province`` when a
+    district's history is read from the province's runs (its findings and units only).
+    ``runs``: run_id, year, period, scope, as_of, fingerprint, digest, kinds (``;``-joined).
+    ``presence``: PRESENCE_COLUMNS, one row per finding per run. ``units``: run_id, level,
+    unit_code, district_code.
+    """
+
+    path: Path
+    year: str
+    period: str
+    scope: str
+    source: str
+    runs: pd.DataFrame
+    presence: pd.DataFrame
+    units: pd.DataFrame
+    timeout: float | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.runs.empty
+
+    @property
+    def district(self) -> str | None:
+        return None if self.scope == db.PROVINCE_SCOPE else self.scope
+
+    def run_ids(self) -> list[int]:
+        return [int(r) for r in self.runs["run_id"]]
+
+    def as_of(self, run_id: int) -> dt.date:
+        return self.runs.loc[self.runs["run_id"] == run_id, "as_of"].iloc[0]
+
+    def kinds(self, run_id: int) -> tuple[str, ...]:
+        value = self.runs.loc[self.runs["run_id"] == run_id, "kinds"].iloc[0]
+        return tuple(k for k in str(value).split(";") if k)
+
+    def findings(self, run_id: int | None = None, kind: str = "discrepancies") -> pd.DataFrame:
+        """The findings of one run (default: the latest) as its file had them: the kind's columns
+        and finding_id, state, first_seen."""
+        cols = [*KINDS[kind].columns, *HISTORY_COLUMNS]
+        if self.empty:
+            return db.empty_frame(cols)
+        run_id = self.run_ids()[-1] if run_id is None else int(run_id)
+        with db.connect(self.path, write=False, timeout=self.timeout) as con:
+            rows = db.finding_rows(con, run_id, kind, self.district)
+        state = self.presence[(self.presence["run_id"] == run_id)
+                              & (self.presence["kind"] == kind)]
+        rows = rows.merge(state[["finding_id", "state", "first_seen"]], on="finding_id",
+                          how="left", validate="one_to_one")
+        return rows[cols]
+
+    def indicators(self, run_ids: list[int]) -> pd.DataFrame:
+        """indicators.csv rows of some runs (run_id, seq, level, unit_code, indicator, breakdown,
+        vnedu, csdl, diff, explained), the scope's units only."""
+        with db.connect(self.path, write=False, timeout=self.timeout) as con:
+            return db.indicator_rows(con, run_ids, self.district if self.source != self.scope
+                                     else None)
+
+
+def read_series(path: Path | str, year: str, period: str, district: str | None = None, *,
+                source: str = "auto", timeout: float | None = None) -> Series:
+    """The history of one year and period, for the province or one district.
+
+    ``source`` for a district: ``district`` (its own runs, from ``reconcile --district``),
+    ``province`` (the province's runs, cut to the district) or ``auto`` (its own runs when there
+    are any, else the province's).
+    """
+    if source not in ("auto", "district", "province"):
+        raise ValueError(f"source {source!r} is not auto, district or province")
+    path = Path(path)
+    scope = db.scope_of(district)
+    with db.connect(path, write=False, timeout=timeout) as con:
+        chosen = scope
+        if district is not None and source != "district":
+            has_own = scope in db.scopes(con, year, period)
+            if source == "province" or not has_own:
+                chosen = db.PROVINCE_SCOPE
+        runs = db.runs_of(con, year, period, chosen).reset_index(drop=True)
+        cut = district if chosen != scope else None
+        ids = [int(r) for r in runs["run_id"]]
+        found = db.presence(con, ids, cut)
+        units = db.unit_rows(con, ids, cut)
+    return Series(path, year, period, scope, chosen, runs, annotate(found, runs), units, timeout)
