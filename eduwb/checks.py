@@ -141,10 +141,10 @@ class _System:
             # (file, school) of every export: from the records (sorted by school and file: one
             # row per run), and from the load report for files without records.
             school, file = frame["school_code"], frame["file"]
-            starts = ((school != school.shift()) | (file != file.shift())).to_numpy(
-                dtype=bool, na_value=True)
-            pairs = pd.DataFrame({"file": file.to_numpy(dtype=object)[starts],
-                                  "school_code": school.to_numpy(dtype=object)[starts]})
+            starts = np.flatnonzero(((school != school.shift()) | (file != file.shift()))
+                                    .to_numpy(dtype=bool, na_value=True))
+            pairs = pd.DataFrame({"file": file.iloc[starts].to_numpy(dtype=object),
+                                  "school_code": school.iloc[starts].to_numpy(dtype=object)})
             mine = rep[rep["kind"] == kind]
             empty = pd.DataFrame({"file": mine["file"].to_numpy(dtype=object),
                                   "school_code": [reg.current(c) for c in mine["school_code"]]})
@@ -185,8 +185,16 @@ class _System:
 
     def isin_schools(self, kind: str, schools: set[str]) -> np.ndarray:
         codes, uniques = self.schools_of(kind)
-        table = np.append(np.isin(uniques, np.asarray(list(schools), dtype=object)), False)
+        table = np.array([u in schools for u in uniques] + [False], dtype=bool)
         return table[codes]
+
+    def codes(self, kind: str, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """A column's values as integer codes (-1 = missing) and the distinct values."""
+        key = ("codes", kind, name)
+        if key not in self._cache:
+            codes, uniques = pd.factorize(self.column(kind, name), use_na_sentinel=True)
+            self._cache[key] = (codes, np.asarray(uniques, dtype=object))
+        return self._cache[key]
 
     def per_school(self, kind: str, mask: np.ndarray, schools: Iterable[str]) -> pd.Series:
         """How many records of ``mask`` each of ``schools`` has."""
@@ -217,32 +225,37 @@ class _System:
         """Present pupils per (school_code, class_name) of ``schools`` (pupil lists carrying the
         class and the status)."""
         if "classes" not in self._cache:
-            s = self.frames["students"]
+            sc, su = self.schools_of("students")
+            cc, cu = self.codes("students", "class_name")
             m = (self.isin_schools("students", self.schools_carrying(
-                "students", ("class_name", "status"))) & self.present()
-                & s["class_name"].notna().to_numpy())
-            self._cache["classes"] = (
-                pd.DataFrame({"school_code": s["school_code"].to_numpy(dtype=object)[m],
-                              "class_name": s["class_name"].to_numpy(dtype=object)[m]})
-                .groupby(["school_code", "class_name"], sort=True).size())
+                "students", ("class_name", "status"))) & self.present() & (cc >= 0) & (sc >= 0))
+            pair, n = np.unique(sc[m].astype(np.int64) * (len(cu) + 1) + cc[m],
+                                return_counts=True)
+            index = pd.MultiIndex.from_arrays([su[pair // (len(cu) + 1)], cu[pair % (len(cu) + 1)]],
+                                              names=["school_code", "class_name"])
+            self._cache["classes"] = pd.Series(n, index=index).sort_index()
         counts = self._cache["classes"]
         return counts[counts.index.get_level_values(0).isin(list(schools))]
 
     def found(self, kind: str, mask: np.ndarray, field: str = "", value: Any = "",
               **extra: Any) -> pd.DataFrame:
-        """Findings about the records of ``kind`` at ``mask`` (``value`` and ``extra`` are scalars
-        or arrays aligned with the records)."""
+        """Findings about the records of ``kind`` at ``mask``. ``value``: a string, or a dict of
+        arrays aligned with the records written as ``key=value`` pairs; ``extra``: message
+        arguments (scalars or aligned arrays). Only the found records are formatted."""
         at = np.flatnonzero(mask)
         frame = self.frames[kind]
+        if isinstance(value, dict):
+            value = _kv(**{k: (a[at] if isinstance(a, np.ndarray) else a)
+                           for k, a in value.items()}) if len(at) else ""
         out = {
-            "school_code": frame["school_code"].to_numpy(dtype=object)[at],
+            "school_code": _texts(frame["school_code"], at),
             "_kind": kind, "_row": frame.index.to_numpy()[at], "field": field,
             "record_key": _texts(self.column(kind, self.key), at),
             "moet_id": _texts(self.column(kind, "moet_id"), at),
             "full_name": _texts(self.column(kind, "full_name"), at),
             "class_name": _texts(self.column(kind, "class_name"), at) if kind == "students"
             else np.full(len(at), "", dtype=object),
-            "value": value[at] if isinstance(value, np.ndarray) else value,
+            "value": value,
         }
         for name, v in extra.items():
             out[f"m_{name}"] = v[at] if isinstance(v, np.ndarray) else v
@@ -289,10 +302,34 @@ def _per_value(s: pd.Series, func: Callable[[Any], bool]) -> np.ndarray:
     return table[codes]
 
 
+def _sorted_unique(a: np.ndarray) -> np.ndarray:
+    """Distinct values, sorted (sorting: NumPy 2.4's hash-based unique is slow on integers)."""
+    a = np.sort(a)
+    return a[np.concatenate(([True], a[1:] != a[:-1]))] if len(a) else a
+
+
+def _member(a: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Whether each value of ``a`` is in the sorted distinct ``table``."""
+    if not len(table):
+        return np.zeros(len(a), dtype=bool)
+    at = np.minimum(np.searchsorted(table, a), len(table) - 1)
+    return table[at] == a
+
+
+def _per_value_map(s: pd.Series, func: Callable[[Any], Any]) -> np.ndarray:
+    """``func`` of each value as an object array, computed once per distinct value ("" for a
+    missing value)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    return np.array([func(u) for u in uniques] + [""], dtype=object)[codes]
+
+
 def _texts(s: pd.Series, at: np.ndarray) -> np.ndarray:
     """Values at positions as text ("" for missing)."""
-    vals = s.to_numpy(dtype=object)[at]
-    return np.array(["" if _blank(x) else str(x) for x in vals], dtype=object)
+    part = s.iloc[at]
+    if isinstance(part.dtype, pd.StringDtype):
+        return part.to_numpy(dtype=object, na_value="")
+    return np.array(["" if _blank(x) else str(x) for x in part.to_numpy(dtype=object)],
+                    dtype=object)
 
 
 def _blank(x: Any) -> bool:
@@ -357,7 +394,7 @@ def _age(v: _System, scope: _Scope) -> pd.DataFrame:
     with np.errstate(invalid="ignore"):
         bad = (age < grade + AGE_BELOW_GRADE) | (age > grade + AGE_ABOVE_GRADE)
     m = scope.mask("students") & v.present() & bad & ~np.isnan(age) & ~np.isnan(grade)
-    return v.found("students", m, "dob", _kv(age=age, grade=grade), age=age, grade=grade,
+    return v.found("students", m, "dob", {"age": age, "grade": grade}, age=age, grade=grade,
                    low=grade + AGE_BELOW_GRADE, high=grade + AGE_ABOVE_GRADE)
 
 
@@ -366,7 +403,7 @@ def _flag_outside(flag: str, grade_ok: int):
         grade = _grade(v)
         marked = v.column("students", flag).fillna(False).astype(bool).to_numpy()
         m = scope.mask("students") & marked & ~np.isnan(grade) & (grade != grade_ok)
-        return v.found("students", m, flag, _kv(grade=grade), grade=grade)
+        return v.found("students", m, flag, {"grade": grade}, grade=grade)
     return test
 
 
@@ -382,11 +419,11 @@ def _wrong_level(v: _System, scope: _Scope) -> pd.DataFrame:
     tt27_only = _per_value(ev, lambda e: e not in TT22_LEVELS)
     new_rules = np.isin(grade, tt27_grades(v.year))
     m = scope.mask("students") & tt27_only & ~np.isnan(grade) & ~new_rules
-    levels = ev.to_numpy(dtype=object)
+    levels = _per_value_map(ev, lambda x: x)
     grades = ", ".join(str(g) for g in tt27_grades(v.year)) or "không có"
-    return v.found("students", m, "evaluation", _kv(evaluation=levels, grade=grade),
-                   grade=grade, level=np.array([vocab.EVALUATIONS.get(x, "") for x in levels],
-                                               dtype=object), tt27=grades)
+    level = _per_value_map(ev, lambda x: vocab.EVALUATIONS.get(x, ""))
+    return v.found("students", m, "evaluation", {"evaluation": levels, "grade": grade},
+                   grade=grade, level=level, tt27=grades)
 
 
 def _class_found(school: Iterable, cls: Iterable, value: Any, field: str = "",
@@ -525,20 +562,29 @@ def _vanished(v: _System, scope: _Scope):
     if prev is None or not schools:
         return _school_found([], ""), skipped
     before = prev.present
-    before = before[(before["system"] == v.system) & before["school_code"].isin(list(schools))]
+    mine = (before["system"] == v.system).to_numpy() & before["school_code"].isin(
+        list(schools)).to_numpy()
+    # (school, key) of each record now and of each pupil before, as integers over the same codes.
     s = v.frames["students"]
-    now = pd.MultiIndex.from_arrays([s["school_code"].to_numpy(dtype=object),
-                                     s[v.key].to_numpy(dtype=object)])
-    gone = before[~pd.MultiIndex.from_arrays([before["school_code"].to_numpy(dtype=object),
-                                              before["key"].to_numpy(dtype=object)]).isin(now)]
+    n = len(s)
+    school, _ = pd.factorize(pd.concat([s["school_code"], before["school_code"]],
+                                       ignore_index=True), use_na_sentinel=True)
+    key, keys = pd.factorize(pd.concat([s[v.key], before["key"]], ignore_index=True),
+                             use_na_sentinel=True)
+    pair = school.astype(np.int64) * (len(keys) + 1) + key
+    ok = (school >= 0) & (key >= 0)
+    now = _sorted_unique(pair[:n][ok[:n]])
+    still = _member(pair[n:], now) & ok[n:]
+    gone = before.iloc[np.flatnonzero(mine & ~still)]
     return pd.DataFrame({
-        "school_code": gone["school_code"].to_numpy(dtype=object), "_kind": "", "_row": -1,
-        "field": "status", "record_key": gone["key"].to_numpy(dtype=object),
-        "moet_id": gone["moet_id"].to_numpy(dtype=object),
-        "full_name": gone["full_name"].to_numpy(dtype=object),
-        "class_name": gone["class_name"].to_numpy(dtype=object),
+        "school_code": gone["school_code"].to_numpy(dtype=object, na_value=""), "_kind": "",
+        "_row": -1,
+        "field": "status", "record_key": gone["key"].to_numpy(dtype=object, na_value=""),
+        "moet_id": gone["moet_id"].to_numpy(dtype=object, na_value=""),
+        "full_name": gone["full_name"].to_numpy(dtype=object, na_value=""),
+        "class_name": gone["class_name"].to_numpy(dtype=object, na_value=""),
         "value": np.array([_kv(previous_period=prev.period, status=x)
-                           for x in gone["status"]], dtype=object),
+                           for x in gone["status"].fillna("")], dtype=object),
         "m_before": label,
     }), skipped
 
@@ -927,8 +973,9 @@ def run_checks(period: Period, *, systems: Iterable[str] | None = None,
     found, skipped = [], []
     registry_schools = set(period.registry.schools_of(period.district)["school_code"])
     everyone: set[str] = set(registry_schools)
+    views: dict[str, _System] = {}
     for system in systems:
-        v = _System(period, system, carried, previous)
+        v = views[system] = _System(period, system, carried, previous)
         scope_all = registry_schools | set().union(*v.exported.values())
         everyone |= scope_all
         for rule in rules:
@@ -945,7 +992,7 @@ def run_checks(period: Period, *, systems: Iterable[str] | None = None,
             skipped += [(system, rule.id, *x) for x in extra]
     checks = _result(period, systems, found, skipped, everyone,
                      previous.period if previous is not None else None)
-    remember(period, cache=cache)
+    remember(period, cache=cache, views=views)
     return checks
 
 
@@ -1057,12 +1104,17 @@ class PreviousPupils:
     lists: pd.DataFrame
 
 
-def summarise(period: Period) -> PreviousPupils:
-    """The summary of a loaded period that the next period's checks read."""
-    carried = carried_matrix(period.carried)
+def summarise(period: Period, views: dict[str, _System] | None = None) -> PreviousPupils:
+    """The summary of a loaded period that the next period's checks read (``views``: the
+    systems' records already prepared by a run of the checks)."""
+    views = dict(views or {})
+    carried = None
     present_parts, list_parts = [], []
     for system in vocab.SYSTEMS:
-        v = _System(period, system, carried, None)
+        if system not in views:
+            carried = carried if carried is not None else carried_matrix(period.carried)
+            views[system] = _System(period, system, carried, None)
+        v = views[system]
         s = v.frames["students"]
         schools = v.exported["students"]
         keyed = v.schools_carrying("students", (v.key, "status"))
@@ -1071,12 +1123,12 @@ def summarise(period: Period) -> PreviousPupils:
         key = s[v.key] if v.key in s else pd.Series(None, index=s.index, dtype=object)
         m = present & key.notna().to_numpy() & v.isin_schools("students", keyed)
         at = np.flatnonzero(m)
-        present_parts.append(pd.DataFrame({
-            "system": system, "school_code": s["school_code"].to_numpy(dtype=object)[at],
-            "key": key.to_numpy(dtype=object)[at],
-            **{c: _texts(v.column("students", c), at) for c in ("moet_id", "full_name",
-                                                               "class_name", "status")},
-        }))
+        cols = {"school_code": s["school_code"], "key": key,
+                **{c: v.column("students", c) for c in ("moet_id", "full_name", "class_name",
+                                                        "status")}}
+        part = pd.DataFrame({c: col.iloc[at].astype("str").reset_index(drop=True)
+                             for c, col in cols.items()})
+        present_parts.append(part.assign(system=system)[["system", *cols]])
         order = sorted(schools)
         n = v.per_school("students", present, order)
         list_parts.append(pd.DataFrame({
@@ -1143,14 +1195,15 @@ def _stored(key: tuple, cache: Path | str | None) -> PreviousPupils | None:
     return summary
 
 
-def remember(period: Period, cache: Path | str | None = None) -> None:
+def remember(period: Period, cache: Path | str | None = None,
+             views: dict[str, _System] | None = None) -> None:
     """Keep a loaded period's summary (memory, and ``cache`` on disk) for the next period's
     checks, when the period comes from a data folder."""
     if period.period not in PREVIOUS_PERIOD.values() or not Path(period.data).is_dir():
         return
     key = _period_key(Path(period.data), period.year, period.period, period.district)
     if key is not None and _stored(key, cache) is None:
-        _store(key, summarise(period), cache)
+        _store(key, summarise(period, views), cache)
 
 
 def previous_pupils(period: Period, *, cache: Path | str | None = None) -> PreviousPupils | None:
