@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from eduwb import text, vocab
 from eduwb.cache import data_key, period_fingerprint
@@ -221,21 +223,58 @@ class _System:
         """Staff whose status is not a leaving value (blank counts as at work)."""
         return ~_per_value(self.column("staff", "staff_status"), lambda s: s in STAFF_LEAVING)
 
-    def class_counts(self, schools: set[str]) -> pd.Series:
-        """Present pupils per (school_code, class_name) of ``schools`` (pupil lists carrying the
-        class and the status)."""
-        if "classes" not in self._cache:
+    def class_pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+        """(school, class) of each pupil and of each class-list row as one integer over shared
+        vocabularies (-1: school or class blank), the school codes and class names they index,
+        and the radix: pair = school × radix + class."""
+        if "pairs" not in self._cache:
             sc, su = self.schools_of("students")
+            lc, lu = self.schools_of("classes")
+            schools = pd.Index(np.concatenate([su, lu]), dtype=object).unique()
             cc, cu = self.codes("students", "class_name")
+            kc, ku = self.codes("classes", "class_name")
+            names = pd.Index(np.concatenate([cu, ku]), dtype=object).unique()
+            radix = len(names) + 1
+
+            def pairs(s_codes, s_uni, c_codes, c_uni):
+                s_map = np.append(schools.get_indexer(s_uni), -1)[s_codes].astype(np.int64)
+                c_map = np.append(names.get_indexer(c_uni), -1)[c_codes].astype(np.int64)
+                return np.where((s_map >= 0) & (c_map >= 0), s_map * radix + c_map, -1)
+
+            self._cache["pairs"] = (pairs(sc, su, cc, cu), pairs(lc, lu, kc, ku),
+                                    np.asarray(schools, dtype=object),
+                                    np.asarray(names, dtype=object), radix)
+        return self._cache["pairs"]
+
+    def in_schools(self, pair: np.ndarray, schools: set[str]) -> np.ndarray:
+        """Whether each pair's school is one of ``schools`` (False for -1)."""
+        _, _, codes, _, radix = self.class_pairs()
+        table = np.append(np.array([c in schools for c in codes], dtype=bool), False)
+        return table[np.where(pair >= 0, pair // radix, -1)]
+
+    def class_counts(self, schools: set[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(pairs, present pupils) of the classes of ``schools`` that have present pupils (pupil
+        lists carrying the class and the status), pairs sorted."""
+        if "counts" not in self._cache:
+            stu = self.class_pairs()[0]
             m = (self.isin_schools("students", self.schools_carrying(
-                "students", ("class_name", "status"))) & self.present() & (cc >= 0) & (sc >= 0))
-            pair, n = np.unique(sc[m].astype(np.int64) * (len(cu) + 1) + cc[m],
-                                return_counts=True)
-            index = pd.MultiIndex.from_arrays([su[pair // (len(cu) + 1)], cu[pair % (len(cu) + 1)]],
-                                              names=["school_code", "class_name"])
-            self._cache["classes"] = pd.Series(n, index=index).sort_index()
-        counts = self._cache["classes"]
-        return counts[counts.index.get_level_values(0).isin(list(schools))]
+                "students", ("class_name", "status"))) & self.present() & (stu >= 0))
+            self._cache["counts"] = np.unique(stu[m], return_counts=True)
+        pairs, n = self._cache["counts"]
+        keep = self.in_schools(pairs, schools)
+        return pairs[keep], n[keep]
+
+    def decode(self, pair: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """School codes and class names of pairs."""
+        _, _, codes, names, radix = self.class_pairs()
+        return codes[pair // radix], names[pair % radix]
+
+    def classes_per_school(self, schools: set[str]) -> pd.Series:
+        """Distinct class names of each school's class list (schools with a class list)."""
+        rows = self.class_pairs()[1]
+        distinct = _sorted_unique(rows[self.in_schools(rows, schools)])
+        codes, _ = self.decode(distinct)
+        return pd.Series(codes).value_counts()
 
     def found(self, kind: str, mask: np.ndarray, field: str = "", value: Any = "",
               **extra: Any) -> pd.DataFrame:
@@ -281,8 +320,8 @@ class _Scope:
         schools = self.schools((kind, fields)) if fields else self.base
         return self.v.isin_schools(kind, schools)
 
-    def class_counts(self) -> pd.Series:
-        """Present pupils per (school_code, class_name) in the schools of the scope."""
+    def class_counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Present pupils per class (pairs, counts) in the schools of the scope."""
         return self.v.class_counts(self.base)
 
 
@@ -314,6 +353,53 @@ def _member(a: np.ndarray, table: np.ndarray) -> np.ndarray:
         return np.zeros(len(a), dtype=bool)
     at = np.minimum(np.searchsorted(table, a), len(table) - 1)
     return table[at] == a
+
+
+def _key_index(now: pd.Series, before: pd.Series) -> np.ndarray:
+    """For each key of ``before``, the position in ``now`` of a record with that key (-1: none;
+    for a key several records hold, one of them). Keys of digits only compare as integers (with
+    their length, so that leading zeros count), others through Arrow's hash lookup."""
+    a, b = _arrow(now), _arrow(before)
+    da, db = _digit_keys(a), _digit_keys(b)
+    if da is not None and db is not None:
+        order = np.argsort(da, kind="stable")
+        ranked = da[order]
+        if not len(ranked):
+            return np.full(len(db), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(ranked, db), len(ranked) - 1)
+        return np.where((ranked[at] == db) & (db >= 0), order[at], -1)
+    found = pc.index_in(b, value_set=a, skip_nulls=True)
+    return np.asarray(found.fill_null(-1), dtype=np.int64)
+
+
+def _arrow(s: pd.Series) -> pa.Array:
+    """A text column as an Arrow string array."""
+    try:
+        return pa.array(s.array) if isinstance(s.dtype, pd.StringDtype) else pa.array(
+            s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if _blank(x) else str(x) for x in s], type=pa.string())
+
+
+def _digit_keys(a: pa.Array) -> np.ndarray | None:
+    """Keys of 1-17 digits as integers × 20 + length (-1 for a missing key); None when some key
+    is anything else."""
+    if isinstance(a, pa.ChunkedArray):
+        a = a.combine_chunks()
+    length = pc.utf8_length(a)
+    longest = pc.max(length).as_py()
+    if longest is None:
+        return np.full(len(a), -1, dtype=np.int64)
+    if longest > 17 or pc.min(length).as_py() < 1:
+        return None
+    try:
+        values = pc.cast(a, pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if pc.min(values).as_py() < 0:  # a sign is not a digit
+        return None
+    out = pc.add(pc.multiply(values, 20), length.cast(pa.int64()))
+    return np.asarray(out.fill_null(-1), dtype=np.int64)
 
 
 def _per_value_map(s: pd.Series, func: Callable[[Any], Any]) -> np.ndarray:
@@ -350,15 +436,30 @@ def _dob_years(v: _System, kind: str) -> np.ndarray:
 
 
 def _kv(**parts: Any) -> np.ndarray | str:
-    """``key=value`` pairs joined by ``;`` (arrays give one string per element)."""
+    """``key=value`` pairs joined by ``;`` (arrays give one string per element, each distinct
+    value formatted once)."""
     arrays = {k: p for k, p in parts.items() if isinstance(p, np.ndarray)}
     if not arrays:
-        return ";".join(f"{k}={p}" for k, p in parts.items())
+        return ";".join(f"{k}={_num(p)}" for k, p in parts.items())
     n = len(next(iter(arrays.values())))
-    cols = {k: (p if isinstance(p, np.ndarray) else np.full(n, p, dtype=object))
-            for k, p in parts.items()}
-    return np.array([";".join(f"{k}={_num(cols[k][i])}" for k in cols) for i in range(n)],
-                    dtype=object)
+    out = None
+    for k, p in parts.items():
+        if isinstance(p, np.ndarray):
+            codes, uniques = pd.factorize(p, use_na_sentinel=False)
+            text = np.array([f"{k}={_num(u)}" for u in uniques], dtype=object)[codes]
+        else:
+            text = np.full(n, f"{k}={_num(p)}", dtype=object)
+        out = text if out is None else out + ";" + text
+    return out
+
+
+def _combined_codes(columns: list[np.ndarray]) -> np.ndarray:
+    """One integer per distinct combination of the columns' values (rows aligned)."""
+    combined = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
+    for col in columns:
+        codes, uniques = pd.factorize(col, use_na_sentinel=False)
+        combined, _ = pd.factorize(combined * (len(uniques) + 1) + codes)
+    return combined
 
 
 def _num(x: Any) -> str:
@@ -438,53 +539,61 @@ def _class_found(school: Iterable, cls: Iterable, value: Any, field: str = "",
 
 
 def _too_big(v: _System, scope: _Scope) -> pd.DataFrame:
-    counts = scope.class_counts()
-    big = counts[counts > MAX_CLASS_SIZE]
-    n = big.to_numpy()
-    return _class_found(big.index.get_level_values(0), big.index.get_level_values(1),
-                        _kv(present=n), n=n)
+    pairs, n = scope.class_counts()
+    big = n > MAX_CLASS_SIZE
+    school, name = v.decode(pairs[big])
+    return _class_found(school, name, _kv(present=n[big]), n=n[big])
 
 
-def _class_list(v: _System, scope: _Scope) -> tuple[pd.DataFrame, pd.MultiIndex]:
-    classes = v.frames["classes"]
-    mine = classes[v.isin_schools("classes", scope.base) & classes["class_name"].notna().to_numpy()]
-    return mine, pd.MultiIndex.from_arrays([mine["school_code"].to_numpy(dtype=object),
-                                            mine["class_name"].to_numpy(dtype=object)])
+def _class_list(v: _System, scope: _Scope) -> tuple[pd.DataFrame, np.ndarray]:
+    """The class-list rows of the scope's schools (with a class name) and their pairs."""
+    rows = v.class_pairs()[1]
+    at = np.flatnonzero(v.in_schools(rows, scope.base))
+    return v.frames["classes"].iloc[at], rows[at]
+
+
+def _count_of(query: np.ndarray, pairs: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Present pupils of each queried class (0 when it has none)."""
+    if not len(pairs):
+        return np.zeros(len(query), dtype=np.int64)
+    at = np.minimum(np.searchsorted(pairs, query), len(pairs) - 1)
+    return np.where(pairs[at] == query, n[at], 0)
 
 
 def _not_in_list(v: _System, scope: _Scope) -> pd.DataFrame:
-    counts = scope.class_counts()
+    pairs, n = scope.class_counts()
     _, listed = _class_list(v, scope)
-    extra = counts[~counts.index.isin(listed)]
-    n = extra.to_numpy()
-    return _class_found(extra.index.get_level_values(0), extra.index.get_level_values(1),
-                        _kv(present=n), "class_name", n=n)
+    extra = ~_member(pairs, _sorted_unique(listed))
+    school, name = v.decode(pairs[extra])
+    return _class_found(school, name, _kv(present=n[extra]), "class_name", n=n[extra])
 
 
 def _empty_class(v: _System, scope: _Scope) -> pd.DataFrame:
-    counts = scope.class_counts()
-    mine, keys = _class_list(v, scope)
-    empty = ~keys.isin(counts.index)
-    rows = mine[empty]
-    size = rows["declared_size"].to_numpy(dtype=object)
-    return _class_found(rows["school_code"], rows["class_name"],
-                        np.array([_kv(declared_size="" if _blank(s) else s) for s in size],
-                                 dtype=object), rows=rows.index.to_numpy())
+    pairs, n = scope.class_counts()
+    mine, rows = _class_list(v, scope)
+    empty = _count_of(rows, pairs, n) == 0
+    rows_ = mine.iloc[np.flatnonzero(empty)]
+    size = rows_["declared_size"].to_numpy(dtype=object)
+    shown = np.array(["" if _blank(x) else str(int(x)) for x in size], dtype=object)
+    return _class_found(rows_["school_code"], rows_["class_name"],
+                        _kv(declared_size=shown) if len(rows_) else "",
+                        rows=rows_.index.to_numpy())
 
 
 def _size_differs(v: _System, scope: _Scope) -> pd.DataFrame:
-    counts = scope.class_counts()
-    mine, keys = _class_list(v, scope)
-    n = counts.reindex(keys, fill_value=0).to_numpy()
+    pairs, n_all = scope.class_counts()
+    mine, rows = _class_list(v, scope)
+    n = _count_of(rows, pairs, n_all)
     declared = mine["declared_size"]
     bad = declared.isna().to_numpy() | (declared.fillna(-1).to_numpy() != n)
-    rows = mine[bad]
-    d = declared.to_numpy(dtype=object)[bad]
+    at = np.flatnonzero(bad)
+    rows_ = mine.iloc[at]
+    d = declared.to_numpy(dtype=object)[at]
     shown = np.array(["" if _blank(x) else str(int(x)) for x in d], dtype=object)
-    return _class_found(rows["school_code"], rows["class_name"],
-                        _kv(declared_size=shown, present=n[bad]) if len(rows) else "",
-                        "declared_size", rows=rows.index.to_numpy(),
-                        declared=np.where(shown == "", "trống", shown), n=n[bad])
+    return _class_found(rows_["school_code"], rows_["class_name"],
+                        _kv(declared_size=shown, present=n[at]) if len(at) else "",
+                        "declared_size", rows=rows_.index.to_numpy(),
+                        declared=np.where(shown == "", "trống", shown), n=n[at])
 
 
 def _principals(v: _System, scope: _Scope) -> pd.Series:
@@ -528,8 +637,7 @@ def _few_classrooms(v: _System, scope: _Scope):
     counts = pd.to_numeric(fac["count"], errors="coerce")
     blank = fac.loc[counts.isna().to_numpy(), ["school_code", "item"]]
     rooms = counts.groupby(fac["school_code"].to_numpy()).sum(min_count=1)
-    mine, _ = _class_list(v, scope)
-    classes = mine.groupby("school_code")["class_name"].nunique()
+    classes = v.classes_per_school(scope.base)
     both = sorted((set(rooms.index) & scope.base) - set(blank["school_code"]))
     r = rooms.reindex(both).to_numpy(dtype=float)
     c = classes.reindex(both, fill_value=0).to_numpy(dtype=float)
@@ -564,17 +672,22 @@ def _vanished(v: _System, scope: _Scope):
     before = prev.present
     mine = (before["system"] == v.system).to_numpy() & before["school_code"].isin(
         list(schools)).to_numpy()
-    # (school, key) of each record now and of each pupil before, as integers over the same codes.
+    # A record now with the pupil's key, then the same school; a key held by several records
+    # (rare) is settled one by one.
     s = v.frames["students"]
-    n = len(s)
-    school, _ = pd.factorize(pd.concat([s["school_code"], before["school_code"]],
-                                       ignore_index=True), use_na_sentinel=True)
-    key, keys = pd.factorize(pd.concat([s[v.key], before["key"]], ignore_index=True),
-                             use_na_sentinel=True)
-    pair = school.astype(np.int64) * (len(keys) + 1) + key
-    ok = (school >= 0) & (key >= 0)
-    now = _sorted_unique(pair[:n][ok[:n]])
-    still = _member(pair[n:], now) & ok[n:]
+    sc, su = v.schools_of("students")
+    bc, bu = pd.factorize(before["school_code"], use_na_sentinel=True)
+    b_school = np.append(pd.Index(su, dtype=object).get_indexer(np.asarray(bu, dtype=object)),
+                         -1)[bc]
+    idx = _key_index(s[v.key], before["key"])
+    still = (idx >= 0) & (b_school >= 0) & (np.append(sc, -1)[idx] == b_school)
+    doubt = np.flatnonzero(mine & ~still & (idx >= 0))
+    if len(doubt):
+        keys = before["key"].iloc[doubt]
+        rows = s[s[v.key].isin(set(keys)).to_numpy()]
+        held = set(zip(rows["school_code"], rows[v.key], strict=True))
+        still[doubt] = [(c, k) in held for c, k in zip(before["school_code"].iloc[doubt], keys,
+                                                       strict=True)]
     gone = before.iloc[np.flatnonzero(mine & ~still)]
     return pd.DataFrame({
         "school_code": gone["school_code"].to_numpy(dtype=object, na_value=""), "_kind": "",
@@ -641,10 +754,7 @@ def school_ratios(v: _System, rule_id: str, schools: set[str]) -> pd.DataFrame:
     present = v.present() & at
     if rule_id == "bat_thuong_hs_moi_lop":
         num = v.per_school("students", present, order)
-        classes = v.frames["classes"]
-        cm = v.isin_schools("classes", schools) & classes["class_name"].notna().to_numpy()
-        den = (classes.loc[cm].groupby("school_code")["class_name"].nunique()
-               .reindex(order, fill_value=0))
+        den = v.classes_per_school(schools).reindex(order, fill_value=0)
     elif rule_id == "bat_thuong_ty_le_bo_hoc":
         drop = v.dropouts() & at
         num = v.per_school("students", drop, order)
@@ -1037,11 +1147,14 @@ def _finish(part: pd.DataFrame, period: Period, system: str, rule: Rule) -> pd.D
     district = {s: reg.district_of(s) or "" for s in part["school_code"].unique()}
     extras = [c for c in part.columns if c.startswith("m_")]
     fields = part["field"].to_numpy(dtype=object)
-    args = {c[2:]: part[c].map(_num).to_numpy(dtype=object) for c in extras}
-    messages = []
-    for i in range(len(part)):
-        kw = {k: a[i] for k, a in args.items()}
-        messages.append(rule.message.format(field=FIELD_LABELS.get(fields[i], fields[i]), **kw))
+    args = {c[2:]: part[c].to_numpy(dtype=object) for c in extras}
+    combo = _combined_codes([fields, *args.values()])  # each distinct message formatted once
+    _, first = np.unique(combo, return_index=True)
+    texts = {}
+    for i in first:
+        kw = {k: _num(a[i]) for k, a in args.items()}
+        texts[combo[i]] = rule.message.format(field=FIELD_LABELS.get(fields[i], fields[i]), **kw)
+    messages = [texts[c] for c in combo]
     actions = {f: _action(rule, system, f) for f in set(fields)}
     out = pd.DataFrame({
         "year": period.year, "period": period.period,

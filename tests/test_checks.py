@@ -320,7 +320,7 @@ def test_no_class_list_exported_skips_the_class_list_rules():
 
 
 def test_a_class_without_present_pupils():
-    students = klass(2, "1A") + [pupil("Lê Gone", 2, "2A", status="Chuyển đi trong hè")]
+    students = [*klass(2, "1A"), pupil("Lê Gone", 2, "2A", status="Chuyển đi trong hè")]
     c = run(students, classes=[cls("1A", 2), cls("2A", 0)])
     assert rules(c) == [("lop_khong_co_hoc_sinh", "")]
     assert c.frame["record_key"].iloc[0] == "2A"
@@ -445,6 +445,29 @@ def test_vanished_is_per_system_and_key():
     # The same pupils in vnEdu are not compared with CSDL's previous list.
     c = run(now, period="cuoi_hk1", previous=before)
     assert "hs_mat_khong_ro_ly_do" not in set(c.findings["rule"])
+
+
+@pytest.mark.parametrize("keys", [("0012", "012", "9"), ("HS-12", "HS-012", "X")])
+def test_vanished_keys_compare_as_written(keys):
+    kept, lookalike, other = keys
+    before = previous_of([pupil("Lê A", vnedu_id=kept), pupil("Lê B", vnedu_id=other)])
+    # "012" is not "0012"; a key held twice now (a duplicate) at this school still counts.
+    now = [pupil("Lê A", vnedu_id=lookalike), pupil("Lê B", vnedu_id=other),
+           pupil("Lê B2", vnedu_id=other)]
+    c = run(now, period="cuoi_hk1", previous=before)
+    got = c.frame[c.frame["rule"] == "hs_mat_khong_ro_ly_do"]
+    assert list(got["record_key"]) == [kept]
+
+
+def test_vanished_pupil_whose_key_is_now_at_another_school():
+    before = ck.summarise(make_period({("vnedu", SCHOOL): school_lists([pupil(vnedu_id="7")]),
+                                       ("vnedu", "70689002"): school_lists([pupil(vnedu_id="8")])}))
+    now = make_period({("vnedu", SCHOOL): school_lists([pupil("Lê X", vnedu_id="8")]),
+                       ("vnedu", "70689002"): school_lists([pupil(vnedu_id="8")])},
+                      period="cuoi_hk1")
+    c = ck.run_checks(now, previous=before)
+    got = c.frame[c.frame["rule"] == "hs_mat_khong_ro_ly_do"]
+    assert list(zip(got["school_code"], got["record_key"], strict=True)) == [(SCHOOL, "7")]
 
 
 def test_previous_period_found_in_the_data_folder_and_cached(tmp_path, monkeypatch):
