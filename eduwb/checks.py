@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 from eduwb import text, vocab
 from eduwb.cache import data_key, period_fingerprint
 from eduwb.compare import FIELD_LABELS, Carried, carried_matrix
+from eduwb.errors import EduwbError
 from eduwb.load import Period, load_period
 
 log = logging.getLogger(__name__)
@@ -1338,8 +1339,13 @@ def previous_pupils(period: Period, *, cache: Path | str | None = None) -> Previ
             found = _cut(whole, set(period.registry.schools_of(period.district)["school_code"]))
     if found is None:
         log.info("Đọc kỳ %s để kiểm tra học sinh mất khỏi danh sách", vocab.PERIOD_LABELS[before])
-        loaded = load_period(data, period.year, before, district=period.district,
-                             registry=period.registry)
+        try:
+            loaded = load_period(data, period.year, before, district=period.district,
+                                 registry=period.registry)
+        except EduwbError as exc:  # the rules over time are then not applied, and said so
+            log.warning("kỳ %s không đọc được (%s): không kiểm tra học sinh mất khỏi danh sách",
+                        vocab.PERIOD_LABELS[before], exc)
+            return None
         found = summarise(loaded)
         _store(key, found, cache)
     return found
