@@ -44,6 +44,7 @@ def bench_province() -> None:
     import importlib
 
     from eduwb import checks, vocab
+    from eduwb.checks import previous
     from eduwb.load import load_period
 
     rec = importlib.import_module("eduwb.reconcile")  # the package re-exports a function so named
@@ -71,11 +72,11 @@ def bench_province() -> None:
               f"(med {med:.2f}) {len(c.findings):>9} {len(c.skipped):>12}", flush=True)
     hk1 = loaded["cuoi_hk1"]
     with tempfile.TemporaryDirectory() as cache:
-        checks._MEMO.clear()
+        previous._MEMO.clear()
         t0 = time.perf_counter()
         checks.previous_pupils(hk1, cache=cache)
         cold = time.perf_counter() - t0
-        checks._MEMO.clear()
+        previous._MEMO.clear()
         t0 = time.perf_counter()
         checks.previous_pupils(hk1, cache=cache)
         warm = time.perf_counter() - t0

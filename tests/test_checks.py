@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from eduwb import checks as ck
 from eduwb import cli, schemas, vocab
+from eduwb.checks import previous as ckp
 from eduwb.load import Period, load_period
 from eduwb.normalise import frame
 from eduwb.registry import Registry
@@ -475,13 +476,13 @@ def test_previous_period_found_in_the_data_folder_and_cached(tmp_path, monkeypat
     shutil.copytree(SAMPLE, data, ignore=shutil.ignore_patterns("_truth", "cuoi_nam"))
     cache = tmp_path / "cache"
     hk1 = load_period(data, YEAR, "cuoi_hk1")
-    ck._MEMO.clear()
+    ckp._MEMO.clear()
     loads = []
-    real = ck.load_period
-    monkeypatch.setattr(ck, "load_period", lambda *a, **k: loads.append(a) or real(*a, **k))
+    real = ckp.load_period
+    monkeypatch.setattr(ckp, "load_period", lambda *a, **k: loads.append(a) or real(*a, **k))
     first = ck.previous_pupils(hk1, cache=cache)
     assert first.period == "dau_nam" and len(loads) == 1 and len(first.present) > 100
-    ck._MEMO.clear()
+    ckp._MEMO.clear()
     again = ck.previous_pupils(hk1, cache=cache)  # from the disk cache
     assert len(loads) == 1 and again.present.equals(first.present)
     some = sorted((data / YEAR / "dau_nam" / "vnedu").rglob("*.*"))[0]
@@ -489,11 +490,11 @@ def test_previous_period_found_in_the_data_folder_and_cached(tmp_path, monkeypat
     import os
 
     os.utime(some, ns=(st_.st_atime_ns, st_.st_mtime_ns + 10**9))
-    ck._MEMO.clear()
+    ckp._MEMO.clear()
     ck.previous_pupils(hk1, cache=cache)  # an export changed: loaded again
     assert len(loads) == 2
     # A district run reads the province summary's cut when it has it.
-    ck._MEMO.clear()
+    ckp._MEMO.clear()
     part = load_period(data, YEAR, "cuoi_hk1", district="689")
     cut = ck.previous_pupils(part, cache=cache)
     assert len(loads) == 2 and set(cut.lists["school_code"].str[2:5]) == {"689"}
@@ -674,7 +675,7 @@ def test_cli_check_bad_data_folder(tmp_path):
 
 @pytest.fixture(scope="module")
 def sample_checks():
-    ck._MEMO.clear()
+    ckp._MEMO.clear()
     out = {}
     for period in vocab.PERIODS:
         out[period] = ck.run_checks(load_period(SAMPLE, YEAR, period))
