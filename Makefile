@@ -68,6 +68,7 @@ bench: setup  ## run the benchmarks (prints figures; installs the peers they com
 	$(PY) -m pip install --quiet --no-deps datacompy recordlinkage  # their pins would downgrade pandas
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit $$?; done
 	$(PY) benchmarks/score_reconcile.py
+	$(PY) benchmarks/score_checks.py
 
 clean:  ## remove generated data and outputs (not the venv)
 	rm -rf data/province out reports

@@ -1,8 +1,9 @@
 """The ``eduwb`` command.
 
-Exit status: 0 success (and, for reconcile, nothing differs); 1 discrepancies found; 2 the run could
-not be made (bad arguments, no registry, unreadable data folder). Problems with single files or rows
-are reported on standard error and in the output files, never an exit 2.
+Exit status: 0 success (and, for reconcile, nothing differs; for check, no check failed); 1
+discrepancies found (for check: some check failed); 2 the run could not be made (bad arguments, no
+registry, unreadable data folder). Problems with single files or rows are reported on standard error
+and in the output files, never an exit 2.
 """
 
 from __future__ import annotations
@@ -60,6 +61,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     _period_args(prog)
     _history_args(prog, record=False)
+
+    chk = sub.add_parser(
+        "check",
+        help="check each system's data on its own (what was entered wrongly or left out); "
+        "writes checks.csv, checks_skipped.csv, load_report.csv and rejected_rows.csv (exit 0: no "
+        "check failed, 1: some failed, 2: could not run)",
+    )
+    _period_args(chk)
+    _history_args(chk, record=True)
+    chk.add_argument("--system", choices=vocab.SYSTEMS,
+                     help="check one system only (default: every system the period holds)")
 
     status = sub.add_parser(
         "status",
@@ -209,6 +221,7 @@ def _report_problems(period) -> None:
 
 
 def _reconcile(args: argparse.Namespace) -> int:
+    from eduwb.cache import cache_root
     from eduwb.reconcile import reconcile, write_outputs
 
     if not args.data.is_dir():
@@ -216,10 +229,13 @@ def _reconcile(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     log = logging.getLogger("eduwb")
     result = reconcile(args.data, args.year, args.period, district=args.district,
-                       progress=None if args.quiet else log.debug)
+                       progress=None if args.quiet else log.debug, cache=cache_root())
     out = args.out or Path("out") / args.year / args.period
     _report_problems(result.period)
-    recorded, problem = _record(args, result)
+    findings = {"discrepancies": result.discrepancies}
+    if result.checks is not None:
+        findings["checks"] = result.checks.frame
+    recorded, problem = _record(args, result.period, findings, result.indicators)
     write_outputs(result, out, recorded)
     counts = result.findings.groupby("category").size()
     print(f"{args.year} {vocab.PERIOD_LABELS[args.period]}"
@@ -228,6 +244,8 @@ def _reconcile(args: argparse.Namespace) -> int:
     for category in vocab.CATEGORIES:
         if counts.get(category, 0):
             print(f"  {vocab.CATEGORY_LABELS[category]}: {int(counts[category])}")
+    if result.checks is not None:
+        _print_checks(result.checks)
     print(f"Kết quả: {out}")
     if problem:
         print(f"eduwb: {problem}", file=sys.stderr)
@@ -235,28 +253,38 @@ def _reconcile(args: argparse.Namespace) -> int:
     return EXIT_OK if result.clean else EXIT_FOUND
 
 
-def _record(args: argparse.Namespace, result):
-    """Record a reconcile run in the history; (Recorded or None, a problem to report or None)."""
+def _record(args: argparse.Namespace, period, findings: dict, indicators=None):
+    """Record a run in the history (``findings``: a frame per kind); returns (Recorded or None,
+    a problem to report or None)."""
     if args.no_history:
         return None, None
-    from eduwb.history import HistoryError, default_path, record_reconciliation
+    from eduwb.history import HistoryError, default_path, record_period
     from eduwb.store import fingerprint
 
     path = args.history or default_path()
     try:
-        recorded = record_reconciliation(result, path, fingerprint=fingerprint(
-            args.data, args.year, args.period))
+        recorded = record_period(period, findings, indicators, path,
+                                 fingerprint=fingerprint(args.data, args.year, args.period))
     except HistoryError as exc:
         return None, f"{exc} (the run was not recorded; state and first_seen are empty)"
     if recorded is None:
         print(f"{args.data}: no export file to date the run by; it was not recorded in the "
               f"history {path}", file=sys.stderr)
         return None, None
-    states = recorded.findings["discrepancies"]["state"].value_counts()
+    states = _state_counts(recorded.findings)
     print(f"Lịch sử {path}: lần chạy ngày {recorded.run.as_of:%d/%m/%Y}"
           + ("" if recorded.added else " (đã có, không ghi thêm)")
-          + f"; mới {int(states.get('new', 0))}, còn mở từ trước {int(states.get('open', 0))}")
+          + f"; mới {states.get('new', 0)}, còn mở từ trước {states.get('open', 0)}")
     return recorded, None
+
+
+def _state_counts(findings: dict) -> dict[str, int]:
+    """Findings of every kind counted by state."""
+    counts: dict[str, int] = {}
+    for frame in findings.values():
+        for state, n in frame["state"].value_counts().items():
+            counts[state] = counts.get(state, 0) + int(n)
+    return counts
 
 
 def _progress(args: argparse.Namespace) -> int:
@@ -276,6 +304,66 @@ def _progress(args: argparse.Namespace) -> int:
     return EXIT_FAILED if report.problems else EXIT_OK
 
 
+def _check(args: argparse.Namespace) -> int:
+    from eduwb.cache import cache_root
+    from eduwb.checks import run_checks
+    from eduwb.load import load_period
+    from eduwb.reconcile import write_checks
+    from eduwb.report import write_csv
+
+    if not args.data.is_dir():
+        print(f"eduwb: data folder {args.data} does not exist", file=sys.stderr)
+        return EXIT_FAILED
+    period = load_period(args.data, args.year, args.period, district=args.district,
+                         progress=None if args.quiet else logging.getLogger("eduwb").debug)
+    checks = run_checks(period, systems=[args.system] if args.system else None,
+                        cache=cache_root())
+    _report_problems(period)
+    if not checks.systems:
+        which = vocab.SYSTEM_LABELS[args.system] if args.system else "vnEdu hay CSDL ngành"
+        print(f"eduwb: không có tệp xuất nào từ {which} trong {args.data}/{args.year}/"
+              f"{args.period}: không có gì để kiểm tra", file=sys.stderr)
+        return EXIT_FAILED
+    out = args.out or Path("out") / args.year / args.period
+    recorded, problem = _record(args, period, {"checks": checks.frame})
+    write_checks(checks, out, recorded)
+    write_csv(period.load_report, out / "load_report.csv")
+    write_csv(period.rejected, out / "rejected_rows.csv")
+    print(f"{args.year} {vocab.PERIOD_LABELS[args.period]}"
+          + (f", phòng {args.district}" if args.district else "")
+          + ": kiểm tra " + ", ".join(vocab.SYSTEM_LABELS[s] for s in checks.systems))
+    _print_checks(checks)
+    print(f"Kết quả: {out}")
+    if problem:
+        print(f"eduwb: {problem}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_FOUND if checks.failed else EXIT_OK
+
+
+def _print_checks(checks) -> None:
+    """Findings by rule, and the schools not ready to sign."""
+    from eduwb.checks import CATALOGUE, SEVERITY_LABELS
+
+    f = checks.findings
+    loi = int((f["severity"] == "loi").sum())
+    print(f"Kiểm tra nhập liệu: {loi} lỗi, {len(f) - loi} cảnh báo"
+          + (f"; {len(checks.skipped)} lượt kiểm tra không áp dụng được (checks_skipped.csv)"
+             if len(checks.skipped) else ""))
+    counts = f.groupby(["system", "rule"]).size()
+    for system in checks.systems:
+        for rule in CATALOGUE:
+            n = int(counts.get((system, rule.id), 0))
+            if n:
+                print(f"  {vocab.SYSTEM_LABELS[system]} · {SEVERITY_LABELS[rule.severity]} · "
+                      f"{rule.title}: {n}")
+    blocked = checks.by_school()
+    blocked = blocked[~blocked["ready"]]
+    if len(blocked):
+        print(f"Trường chưa đủ điều kiện ký (còn lỗi nhập liệu): {len(blocked)}")
+        for r in blocked.itertuples(index=False):
+            print(f"  {r.school_code}: {r.loi} lỗi, {r.canh_bao} cảnh báo")
+
+
 def _status(args: argparse.Namespace) -> int:
     from eduwb.status import render_text, write_status_workbook
     from eduwb.tracking import track
@@ -285,10 +373,12 @@ def _status(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     result = None
     if not args.no_load:
+        from eduwb.cache import cache_root
         from eduwb.reconcile import reconcile
 
         result = reconcile(args.data, args.year, args.period, district=args.district,
-                           progress=None if args.quiet else logging.getLogger("eduwb").debug)
+                           progress=None if args.quiet else logging.getLogger("eduwb").debug,
+                           cache=cache_root())
     tracking = track(args.data, args.year, args.period, as_of=args.as_of,
                      district=args.district, reconciliation=result)
     print(render_text(tracking))
@@ -340,8 +430,8 @@ def _batch(args: argparse.Namespace) -> int:
     return EXIT_FOUND if result.failed else EXIT_OK
 
 
-_COMMANDS = {"sample": _sample, "load": _load, "reconcile": _reconcile, "status": _status,
-             "dashboard": _dashboard, "batch": _batch, "progress": _progress}
+_COMMANDS = {"sample": _sample, "load": _load, "reconcile": _reconcile, "check": _check,
+             "status": _status, "progress": _progress, "dashboard": _dashboard, "batch": _batch}
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from eduwb import vocab
+from eduwb.checks import Checks, run_checks
 from eduwb.compare import FINDING_COLUMNS, KindResult, compare_period, missing_exports, school_findings
 from eduwb.explain import indicator_table
 from eduwb.history import Recorded, unrecorded
@@ -25,12 +26,14 @@ class Reconciliation:
 
     ``findings`` adds internal columns (``_kind``, ``_v``, ``_c``, ``_pair``) that point at the
     records in ``kinds[kind].vnedu`` / ``.csdl``; ``discrepancies`` is the contract's view.
+    ``checks``: the data-entry checks of each system (checks.md), from the same load.
     """
 
     period: Period
     kinds: dict[str, KindResult]
     findings: pd.DataFrame
     indicators: pd.DataFrame
+    checks: Checks | None = None
 
     @property
     def discrepancies(self) -> pd.DataFrame:
@@ -48,8 +51,9 @@ class Reconciliation:
                 .reset_index())
 
 
-def reconcile_period(period: Period) -> Reconciliation:
-    """Compare a loaded period and explain its indicator gaps."""
+def reconcile_period(period: Period, *, cache: Path | str | None = None) -> Reconciliation:
+    """Compare a loaded period, explain its indicator gaps and check each system's data entry
+    (``cache``: where the checks keep the previous period's summary on disk)."""
     missing = missing_exports(period)
     kinds = compare_period(period, missing=missing)
     parts = [r.findings for r in kinds.values()] + [school_findings(period, missing=missing)]
@@ -57,7 +61,7 @@ def reconcile_period(period: Period) -> Reconciliation:
         len(p) for p in parts) else pd.DataFrame(columns=list(FINDING_COLUMNS))
     findings = findings.sort_values(SORT_KEYS, kind="stable", ignore_index=True)
     table = indicator_table(period, kinds, findings)
-    return Reconciliation(period, kinds, findings, table)
+    return Reconciliation(period, kinds, findings, table, run_checks(period, cache=cache))
 
 
 def reconcile(
@@ -67,9 +71,11 @@ def reconcile(
     *,
     district: str | None = None,
     progress: Callable[[str], None] | None = None,
+    cache: Path | str | None = None,
 ) -> Reconciliation:
     """Load one period of both systems and reconcile it."""
-    return reconcile_period(load_period(data, year, period, district=district, progress=progress))
+    return reconcile_period(load_period(data, year, period, district=district, progress=progress),
+                            cache=cache)
 
 
 def write_outputs(result: Reconciliation, out: Path | str,
@@ -90,4 +96,16 @@ def write_outputs(result: Reconciliation, out: Path | str,
         write_csv(result.period.rejected, out / "rejected_rows.csv"),
         write_workbook(result, out / "reconciliation.xlsx"),
     ]
+    if result.checks is not None:
+        paths += write_checks(result.checks, out, recorded)
     return paths
+
+
+def write_checks(checks: Checks, out: Path | str, recorded: Recorded | None = None) -> list[Path]:
+    """checks.csv (checks.md, with finding_id, state and first_seen at the end as for
+    discrepancies.csv) and checks_skipped.csv (the rules not applied, and why)."""
+    out = Path(out)
+    frame = (recorded.findings["checks"] if recorded is not None and "checks" in recorded.findings
+             else unrecorded("checks", checks.frame))
+    return [write_csv(frame, out / "checks.csv"),
+            write_csv(checks.skipped, out / "checks_skipped.csv")]

@@ -104,6 +104,9 @@ def write_workbook(result, path: Path | str) -> Path:
     for category in vocab.CATEGORIES:
         part = disc[disc["category"] == category].drop(columns=["category"])
         table_sheet(book, SHEET_NAMES[category], part, head)
+    checks = getattr(result, "checks", None)
+    if checks is not None:  # checks.md: each system's data-entry checks
+        table_sheet(book, "Kiểm tra nhập liệu", checks.display(), head)
     table_sheet(book, "Chỉ tiêu", result.indicators, head)
     table_sheet(book, "Tệp đã đọc", period.load_report, head)
     table_sheet(book, "Dòng bị loại", period.rejected, head)

@@ -98,3 +98,55 @@ def _hs_tong_mismatches(res: Reconciliation, data: Path) -> int:
         if got.get((d["system"], d["school_code"], cell)) != int(d["count"]):
             bad += 1
     return bad
+
+
+# --- data-entry checks --------------------------------------------------------------------------------
+
+CHECK_KEY = ("period", "system", "school_code", "rule", "field", "record_key")
+
+
+def truth_checks(data: Path, year: str, period: str) -> pd.DataFrame:
+    """The truth's checks.csv for one period."""
+    path = Path(data) / "_truth" / year / period / "checks.csv"
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+@dataclass(frozen=True)
+class CheckScore:
+    """Per-rule precision and recall of checks against the truth's checks.csv."""
+
+    table: pd.DataFrame  # rule, truth, found, matched, precision, recall
+    missed: pd.DataFrame
+    spurious: pd.DataFrame
+
+
+def score_checks(found_frames: list[pd.DataFrame], data: Path, year: str,
+                 rules: tuple[str, ...]) -> CheckScore:
+    """Compare checks.csv frames (one per period) with the truth, as multisets of
+    (period, system, school, rule, field, record key)."""
+    found: Counter = Counter()
+    truth: Counter = Counter()
+    rows_f, rows_t = {}, {}
+    for frame in found_frames:
+        for period in sorted(set(frame["period"])):
+            want = truth_checks(data, year, period)
+            for k, r in zip(want[list(CHECK_KEY)].itertuples(index=False, name=None),
+                            want.itertuples(index=False), strict=True):
+                truth[k] += 1
+                rows_t[k] = r
+        mine = frame.fillna("").astype(str)
+        for k, r in zip(mine[list(CHECK_KEY)].itertuples(index=False, name=None),
+                        mine.itertuples(index=False), strict=True):
+            found[k] += 1
+            rows_f[k] = r
+    matched = found & truth
+    table = []
+    for rule in rules:
+        t = sum(n for k, n in truth.items() if k[3] == rule)
+        f = sum(n for k, n in found.items() if k[3] == rule)
+        m = sum(n for k, n in matched.items() if k[3] == rule)
+        table.append((rule, t, f, m, m / f if f else 1.0, m / t if t else 1.0))
+    return CheckScore(pd.DataFrame(table, columns=["rule", "truth", "found", "matched",
+                                                   "precision", "recall"]),
+                      pd.DataFrame([rows_t[k] for k in (truth - found)]),
+                      pd.DataFrame([rows_f[k] for k in (found - truth)]))

@@ -22,6 +22,7 @@ STATUS_COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("sent_on", "Ngày gửi", 10),
     ("signed_by", "Người ký", 20),
     ("findings", "Sai lệch", 8),
+    ("check_errors", "Lỗi nhập liệu", 13),
     ("responsible", "Phụ trách", 20),
     ("action", "Việc cần làm", 200),
 )
@@ -43,6 +44,7 @@ def status_frame(tracking: Tracking) -> pd.DataFrame:
         "sent_on": t["sent_on"].map(_day),
         "signed_by": t["signed_by"].fillna(""),
         "findings": t["findings"].map(lambda n: "" if pd.isna(n) else str(int(n))),
+        "check_errors": t["check_errors"].map(lambda n: "" if pd.isna(n) else str(int(n))),
         "responsible": t["responsible"].fillna(""),
         "action": t["action"].fillna(""),
     })
@@ -67,6 +69,12 @@ def render_text(tracking: Tracking) -> str:
     lines.append("  ".join("-" * w for w in widths))
     for r in cells:
         lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    schools = tracking.schools
+    blocked = schools[schools["ready_to_sign"].eq(False).fillna(False).astype(bool)]
+    if len(blocked):
+        lines += ["", "Trường chưa đủ điều kiện ký (còn lỗi nhập liệu, xem checks.csv): " + ", ".join(
+            f"{c} ({int(n)} lỗi)" for c, n in zip(blocked["school_code"], blocked["check_errors"],
+                                                   strict=True))]
     if len(tracking.unassigned):
         lines += ["", "Phòng GD&ĐT chưa phân công chuyên viên phụ trách tiểu học: " + ", ".join(
             f"{c} ({n})" for c, n in zip(tracking.unassigned["district_code"],

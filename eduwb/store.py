@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import logging
-import os
 import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,11 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from eduwb import vocab
+from eduwb.cache import cache_root, data_key, period_fingerprint
 from eduwb.load import check_year_period
-from eduwb.read import find_export_files
 from eduwb.reconcile import Reconciliation, reconcile
-from eduwb.registry import REGISTRY_FOLDER, Registry
+from eduwb.registry import Registry
 
 log = logging.getLogger(__name__)
 
@@ -102,25 +99,7 @@ def from_reconciliation(result: Reconciliation) -> Snapshot:
 
 def fingerprint(data: Path | str, year: str, period: str) -> str:
     """A digest of the registry and the period's export files (relative path, size, mtime)."""
-    data = Path(data)
-    files = []
-    registry = data / REGISTRY_FOLDER
-    if registry.is_dir():
-        files += sorted(p for p in registry.iterdir() if p.is_file())
-    for system in vocab.SYSTEMS:
-        folder = data / year / period / system
-        if folder.is_dir():
-            files += find_export_files(folder)
-    h = hashlib.sha1(f"eduwb-snapshot-{FORMAT}".encode())
-    for path in files:
-        st = path.stat()
-        h.update(f"{path.relative_to(data).as_posix()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()
-
-
-def cache_root() -> Path:
-    """Where snapshots are kept: $EDUWB_CACHE, else ~/.cache/eduwb."""
-    return Path(os.environ.get("EDUWB_CACHE", Path.home() / ".cache" / "eduwb"))
+    return period_fingerprint(data, year, period, f"eduwb-snapshot-{FORMAT}")
 
 
 def snapshot(
@@ -136,8 +115,7 @@ def snapshot(
     data = Path(data).resolve()
     check_year_period(year, period)
     root = Path(cache) if cache is not None else cache_root()
-    key = hashlib.sha1(str(data).encode()).hexdigest()[:16]
-    path = root / key / year / f"{period}.pickle"
+    path = root / data_key(data) / year / f"{period}.pickle"
     stamp = fingerprint(data, year, period)
     if not refresh and path.exists():
         try:

@@ -37,17 +37,18 @@ SCHOOL_COLUMNS = (
     "year", "period", "district_code", "school_code", "school_name", "school_type", "sync_blocked",
     "vnedu_lists", "vnedu_export_date", "csdl_lists", "csdl_export_date", "findings", "clean",
     "signed_by", "signed_on", "sent_on", "deadline", "status", "days_overdue", "days_left",
-    "responsible_role", "responsible", "action",
+    "responsible_role", "responsible", "action", "check_errors", "check_warnings", "ready_to_sign",
 )
 DISTRICT_COLUMNS = (
     "year", "period", "district_code", "district_name", "schools", "schools_sent",
     "schools_on_time", "vnedu_schools", "csdl_schools", "findings", "clean", "signed_by",
     "signed_on", "sent_on", "deadline", "status", "days_overdue", "days_left",
-    "specialist_assigned", "responsible_role", "responsible", "action",
+    "specialist_assigned", "responsible_role", "responsible", "action", "check_errors",
+    "schools_not_ready",
 )
 TABLE_COLUMNS = ("level", "unit_code", "name", "district_code", "deadline", "status",
                  "days_overdue", "days_left", "signed_by", "signed_on", "sent_on", "findings",
-                 "responsible", "action")
+                 "responsible", "action", "check_errors")
 
 _LEDGER_HEADERS: dict[str, tuple[str, ...]] = {
     "level": ("Cấp",),
@@ -80,6 +81,9 @@ class Tracking:
 
     ``districts`` (DISTRICT_COLUMNS): one row per district office that has schools, judged against
     the EQMS deadline; ``responsible`` is the primary-education specialist or "chưa phân công".
+    ``check_errors`` / ``check_warnings``: the data-entry checks' ``loi`` / ``canh_bao`` findings
+    (checks.md; NA without checks); a school with errors is not ``ready_to_sign``, and a district's
+    ``schools_not_ready`` counts such schools.
     ``unassigned``: district offices without a specialist; ``sync_blocked``: merged schools that
     cannot sync and must be reported before ``merge_deadline``.
     """
@@ -215,7 +219,8 @@ def track(
     """Track one period: who has exported, reconciled, signed and sent, against which deadline.
 
     ``loaded`` (a :class:`eduwb.load.Period`) adds the export columns and principals' names;
-    ``reconciliation`` (a :class:`eduwb.reconcile.Reconciliation`) adds those and the findings.
+    ``reconciliation`` (a :class:`eduwb.reconcile.Reconciliation`) adds those, the findings and
+    the data-entry checks' errors (a school with ``loi`` findings is not ready to sign).
     ``as_of`` defaults to today.
     """
     as_of = as_of or dt.date.today()
@@ -227,8 +232,9 @@ def track(
     ledger = read_ledger(data, registry)
     ledger = ledger[(ledger["year"] == year) & (ledger["period"] == period)]
     findings = None if reconciliation is None else reconciliation.findings
+    checks = getattr(reconciliation, "checks", None)
     schools = _schools(registry, district, year, period, due.vnedu, as_of, ledger, loaded,
-                       findings)
+                       findings, checks)
     districts = _districts(registry, district, year, period, due.eqms, as_of, ledger, schools,
                            findings)
     unassigned = unassigned_districts(registry)
@@ -323,6 +329,8 @@ def _school_action(row: dict[str, Any], loaded: bool, merge_deadline: dt.date) -
         todo.append("Đồng bộ lên CSDL ngành")
     if pd.notna(row["findings"]) and row["findings"]:
         todo.append(f"Xử lý {int(row['findings'])} sai lệch vnEdu - CSDL ngành")
+    if pd.notna(row["check_errors"]) and row["check_errors"]:
+        todo.append(f"Sửa {int(row['check_errors'])} lỗi nhập liệu: chưa đủ điều kiện ký")
     if row["status"] not in ("on_time", "late"):
         todo.append("Gửi báo cáo đã ký cho Phòng GD&ĐT" if row["signed_on"]
                     else "Ký duyệt và gửi báo cáo cho Phòng GD&ĐT")
@@ -331,11 +339,13 @@ def _school_action(row: dict[str, Any], loaded: bool, merge_deadline: dt.date) -
 
 def _schools(registry: Registry, district: str | None, year: str, period: str, deadline: dt.date,
              as_of: dt.date, ledger: pd.DataFrame, loaded: Any,
-             findings: pd.DataFrame | None) -> pd.DataFrame:
+             findings: pd.DataFrame | None, checks: Any = None) -> pd.DataFrame:
     schools = registry.schools_of(district)
     exports = _exports(loaded, registry)
     heads = _principals(loaded)
     counts = findings.groupby("school_code").size() if findings is not None else None
+    severities = (checks.findings.groupby(["school_code", "severity"]).size()
+                  if checks is not None else None)
     blocked = set(registry.merged_schools()["school_code"])
     merge_deadline = calendar.merge_report_deadline(year)
     rows = []
@@ -356,6 +366,13 @@ def _schools(registry: Registry, district: str | None, year: str, period: str, d
         row.update(findings=n, clean=None if n is None else n == 0, **sig, deadline=deadline,
                    status=status, days_overdue=overdue, days_left=left,
                    responsible_role=PRINCIPAL, responsible=heads.get(code, PRINCIPAL))
+        if severities is not None:
+            errors = int(severities.get((code, "loi"), 0))
+            row.update(check_errors=errors, check_warnings=int(severities.get((code, "canh_bao"),
+                                                                                0)),
+                       ready_to_sign=errors == 0)
+        else:
+            row.update(check_errors=None, check_warnings=None, ready_to_sign=None)
         row["action"] = _school_action(row, loaded is not None, merge_deadline)
         rows.append(row)
     frame = pd.DataFrame.from_records(rows, columns=list(SCHOOL_COLUMNS))
@@ -377,6 +394,9 @@ def _districts(registry: Registry, district: str | None, year: str, period: str,
         specialist = specialist if isinstance(specialist, str) and specialist else None
         sent = int(mine["status"].isin(["on_time", "late"]).sum())
         n = None if findings is None else int(mine["findings"].sum())
+        checked = mine["check_errors"].notna().any()
+        errors = int(mine["check_errors"].sum()) if checked else None
+        not_ready = int((mine["check_errors"] > 0).sum()) if checked else None
         row: dict[str, Any] = {
             "year": year, "period": period, "district_code": code, "district_name": name,
             "schools": len(mine), "schools_sent": sent,
@@ -388,7 +408,8 @@ def _districts(registry: Registry, district: str | None, year: str, period: str,
             "findings": n, "clean": None if n is None else n == 0, **sig, "deadline": deadline,
             "status": status, "days_overdue": overdue, "days_left": left,
             "specialist_assigned": specialist is not None, "responsible_role": SPECIALIST,
-            "responsible": specialist or UNASSIGNED,
+            "responsible": specialist or UNASSIGNED, "check_errors": errors,
+            "schools_not_ready": not_ready,
         }
         todo = []
         if specialist is None:
@@ -398,6 +419,8 @@ def _districts(registry: Registry, district: str | None, year: str, period: str,
                 todo.append(f"Đôn đốc {len(mine) - sent} trường chưa gửi báo cáo")
             if n:
                 todo.append(f"Kiểm tra {n} sai lệch của các trường")
+            if not_ready:
+                todo.append(f"Đôn đốc {not_ready} trường sửa lỗi nhập liệu")
             todo.append("Trưởng phòng ký duyệt, gửi Sở GD&ĐT và cập nhật EQMS")
         row["action"] = "; ".join(todo)
         rows.append(row)
@@ -409,9 +432,10 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     """Stable dtypes: counts Int64, flags boolean, dates object (datetime.date)."""
     for name in frame.columns:
         if name in ("findings", "days_overdue", "days_left", "vnedu_lists", "csdl_lists",
-                    "vnedu_schools", "csdl_schools", "schools", "schools_sent", "schools_on_time"):
+                    "vnedu_schools", "csdl_schools", "schools", "schools_sent", "schools_on_time",
+                    "check_errors", "check_warnings", "schools_not_ready"):
             frame[name] = frame[name].astype("Int64")
-        elif name in ("clean", "sync_blocked", "specialist_assigned"):
+        elif name in ("clean", "sync_blocked", "specialist_assigned", "ready_to_sign"):
             frame[name] = frame[name].astype("boolean")
         elif name.endswith(("_on", "_date")) or name == "deadline":
             frame[name] = frame[name].astype(object).where(frame[name].notna(), None)

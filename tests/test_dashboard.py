@@ -60,7 +60,7 @@ def test_tiles_count_what_tracking_and_findings_say(model: dashboard.Model) -> N
     assert tiles.loc["schools_in_sync", "value"] == sum(
         1 for s in tr.schools["school_code"] if (snap.findings["school_code"] == s).sum() == 0)
     assert tiles.loc["schools_in_sync", "total"] == 6
-    assert tiles.loc["findings", "value"] == len(snap.findings) == 50
+    assert tiles.loc["findings", "value"] == len(snap.findings) == 65
     assert tiles.loc["only_in_csdl", "value"] == (snap.findings["category"] == "only_in_csdl").sum()
     assert tiles.loc["only_in_csdl", "value"] > 0
     assert tiles.loc["districts_unassigned", "value"] == (
@@ -152,7 +152,7 @@ def test_school_gaps_and_findings(model: dashboard.Model) -> None:
     assert gaps.loc["hs_tong", "relative_gap"] == pytest.approx(abs(row["diff"]) / row["vnedu"])
     assert list(gaps.index)[:2] == ["hs_tong", "hs_nu"]  # catalogue order
     counts = dashboard.school_findings(snap, "70689015")
-    assert counts["count"].sum() == (snap.findings["school_code"] == "70689015").sum() == 7
+    assert counts["count"].sum() == (snap.findings["school_code"] == "70689015").sum() == 9
 
 
 def test_fix_list_workbook(model: dashboard.Model) -> None:

@@ -499,12 +499,17 @@ def test_two_days_through_the_cli_give_the_expected_files(days: Path, tmp_path: 
     want = want[want["date"] <= D2.isoformat()].rename(columns={"date": "as_of"})
     got = read(out / "p" / "progress.csv")
     assert list(got.columns) == list(history.PROGRESS_COLUMNS)
-    assert (got["kind"] == "discrepancies").all()
+    assert set(got["kind"]) == {"discrepancies", "checks"}  # reconcile records both kinds
+    checks = got[got["kind"] == "checks"]
+    assert len(checks) == (got["kind"] == "discrepancies").sum()  # every unit, both days
+    got = got[got["kind"] == "discrepancies"]
     assert got.drop(columns="kind").values.tolist() == want[
         ["level", "unit_code", "as_of", "open", "new", "fixed"]].values.tolist()
     # changes.csv: the truth's new and fixed findings of day 2.
     changes = read(out / "p" / "changes.csv")
     assert list(changes.columns) == list(history.CHANGE_COLUMNS)
+    assert set(changes["kind"]) <= {"discrepancies", "checks"}
+    changes = changes[changes["kind"] == "discrepancies"]
     day1, day2 = (read(truth / d.isoformat() / "discrepancies.csv") for d in (D1, D2))
     ident = ["school_code", "entity", "category", "field", "vnedu_id", "moet_id"]
     new = day2[day2["state"] == "new"][ident].values.tolist()
@@ -541,7 +546,8 @@ def test_three_days_a_finding_that_comes_back_starts_again(days: Path, tmp_path:
     assert len(again) >= 1
     assert _progress(days / D3.isoformat(), out / "p", store) == 0
     want = read(days / "_truth" / "progress.csv")
-    assert read(out / "p" / "progress.csv")[["open", "new", "fixed"]].values.tolist() == want[
+    got = read(out / "p" / "progress.csv")
+    assert got.loc[got["kind"] == "discrepancies", ["open", "new", "fixed"]].values.tolist() == want[
         ["open", "new", "fixed"]].values.tolist()
     # A district's progress from the province runs: its rows of the same table.
     assert _progress(days / D3.isoformat(), out / "d", store, "--district", "689") == 0
@@ -613,7 +619,8 @@ def test_a_broken_ledger_still_gives_progress_and_says_so(days: Path, tmp_path: 
     assert _progress(data, tmp_path / "p", store) == 2
     out = capsys.readouterr()
     assert "ky_duyet.xlsx" in out.err and "Chưa kiểm tra được" in out.out
-    assert len(read(tmp_path / "p" / "progress.csv")) == 10  # province, 3 districts, 6 schools
+    # province, 3 districts, 6 schools; discrepancies and checks
+    assert len(read(tmp_path / "p" / "progress.csv")) == 2 * 10
     assert read(tmp_path / "p" / "after_signoff.csv").empty
 
 
@@ -628,3 +635,30 @@ def test_overview_counts_what_is_open_for_more_than_a_week(tmp_path: Path) -> No
         2, 1, 1, 1)
     assert tuple(view.loc[("school", "70692012"), ["open", "new", "open_long"]]) == (1, 1, 0)
     assert view["as_of"].unique().tolist() == [D1 + dt.timedelta(days=9)]
+
+
+def test_a_check_run_between_reconciles_is_its_own_kind(days: Path, tmp_path: Path) -> None:
+    """`eduwb check` records checks only: the discrepancies of the next reconcile are compared
+    with the previous reconcile, not marked new because a check run came between."""
+    store, out = tmp_path / "h.duckdb", tmp_path / "out"
+    assert _reconcile(days / D1.isoformat(), out / "r1", store) == 1
+    code = cli.main(["-q", "check", str(days / D2.isoformat()), "--year", YEAR, "--period",
+                     PERIOD, "--out", str(out / "c2"), "--history", str(store)])
+    assert code == 1
+    checks = read(out / "c2" / "checks.csv")
+    assert list(checks.columns)[-3:] == list(history.HISTORY_COLUMNS)
+    assert set(checks["state"]) == {"new", "open"}  # against the checks of day 1's reconcile
+    assert n_runs(store) == 2
+    assert _reconcile(days / D2.isoformat(), out / "r2", store) == 1
+    got = read(out / "r2" / "discrepancies.csv")
+    want = read(days / "_truth" / D2.isoformat() / "discrepancies.csv")
+    keys = ["school_code", "category", "field", "vnedu_id", "moet_id", "state", "first_seen"]
+    assert sorted(got[keys].values.tolist()) == sorted(want[keys].values.tolist())
+    assert _progress(days / D2.isoformat(), out / "p", store) == 0
+    progress = read(out / "p" / "progress.csv")
+    disc = progress[(progress["kind"] == "discrepancies") & (progress["level"] == "province")]
+    assert disc["as_of"].tolist() == [D1.isoformat(), D2.isoformat()]  # the check run holds none
+    changes = read(out / "p" / "changes.csv")
+    truth_new = want[want["state"] == "new"]
+    assert (changes[(changes["kind"] == "discrepancies")]["change"] == "new").sum() == len(
+        truth_new)

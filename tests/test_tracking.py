@@ -125,6 +125,30 @@ def test_with_reconciliation_exports_findings_principals(hk1):
     assert list(table["status"].iloc[2:].unique()) == ["on_time"]
 
 
+def test_schools_with_data_entry_errors_are_not_ready_to_sign(hk1):
+    t = tracking.track(SAMPLE, "2021-2022", "cuoi_hk1", as_of=D(2022, 1, 10), reconciliation=hk1)
+    s = t.schools.set_index("school_code")
+    by = hk1.checks.by_school().set_index("school_code")
+    assert len(hk1.checks.not_ready())  # the sample has schools with errors
+    for code in s.index:
+        errors = int(by.loc[code, "loi"]) if code in by.index else 0
+        assert s.loc[code, "check_errors"] == errors
+        assert s.loc[code, "ready_to_sign"] == (errors == 0)
+        assert ("chưa đủ điều kiện ký" in s.loc[code, "action"]) == (errors > 0)
+    d = t.districts.set_index("district_code")
+    for code, mine in t.schools.groupby("district_code"):
+        assert d.loc[code, "schools_not_ready"] == int((mine["check_errors"] > 0).sum())
+    from eduwb.status import render_text
+
+    text = render_text(t)
+    assert "Lỗi nhập liệu" in text.splitlines()[3]
+    line = next(x for x in text.splitlines() if x.startswith("Trường chưa đủ điều kiện ký"))
+    assert all(code in line for code in hk1.checks.not_ready())
+    # Without a reconciliation nothing is known about data entry: missing, not 0.
+    bare = tracking.track(SAMPLE, "2021-2022", "cuoi_hk1", as_of=D(2022, 1, 10))
+    assert bare.schools["check_errors"].isna().all() and bare.schools["ready_to_sign"].isna().all()
+
+
 def test_export_dates_in_load_report(tmp_path):
     data = tmp_path / "sample"
     shutil.copytree(SAMPLE, data, ignore=shutil.ignore_patterns("_truth", "cuoi_*"))

@@ -22,7 +22,14 @@ from eduwb.history.progress import (
     progress_report,
     progress_table,
 )
-from eduwb.history.record import Recorded, as_of, record_reconciliation, record_run, unrecorded
+from eduwb.history.record import (
+    Recorded,
+    as_of,
+    record_period,
+    record_reconciliation,
+    record_run,
+    unrecorded,
+)
 from eduwb.history.series import Series, read_series
 
 __all__ = [
@@ -45,6 +52,7 @@ __all__ = [
     "progress_report",
     "progress_table",
     "read_series",
+    "record_period",
     "record_reconciliation",
     "record_run",
     "unrecorded",

@@ -17,7 +17,7 @@ import pandas as pd
 from eduwb import vocab
 from eduwb.history import db
 from eduwb.history.ids import HISTORY_COLUMNS, KINDS
-from eduwb.history.series import Series, read_series
+from eduwb.history.series import Series, kind_positions, read_series
 
 LEVELS = ("province", "district", "school")  # output order, as in indicators.csv
 PROGRESS_COLUMNS = ("level", "unit_code", "kind", "as_of", "open", "new", "fixed")
@@ -37,13 +37,22 @@ def _positions(series: Series) -> pd.Series:
     return pd.Series(np.arange(len(series.runs)), index=series.runs["run_id"].astype("int64"))
 
 
-def _fixed_rows(presence: pd.DataFrame, n_runs: int) -> pd.DataFrame:
-    """Presence rows whose finding is gone from the next run: the run where it counts as fixed
-    (``_pos``) and the school and district it was at."""
-    p = presence.sort_values(["kind", "finding_id", "_pos"], kind="stable")
-    nxt = p.groupby(["kind", "finding_id"], sort=False)["_pos"].shift(-1)
-    gone = (nxt != p["_pos"] + 1) & (p["_pos"] + 1 < n_runs)
-    return p[gone.to_numpy()].assign(_pos=p.loc[gone.to_numpy(), "_pos"] + 1)
+def _fixed_rows(presence: pd.DataFrame, positions: pd.DataFrame) -> pd.DataFrame:
+    """Presence rows whose finding is gone from the next run that holds its kind: the run where
+    it counts as fixed (``_pos``) and the school and district it was at. ``positions``:
+    :func:`~eduwb.history.series.kind_positions` of the series."""
+    at = positions.set_index(["run_id", "kind"])["_kpos"]
+    p = presence.assign(_kpos=at.reindex(pd.MultiIndex.from_arrays(
+        [presence["run_id"].astype("int64"), presence["kind"]])).to_numpy())
+    p = p.sort_values(["kind", "finding_id", "_kpos"], kind="stable")
+    nxt = p.groupby(["kind", "finding_id"], sort=False)["_kpos"].shift(-1)
+    runs_of_kind = positions.groupby("kind")["_kpos"].max() + 1
+    last = p["kind"].map(runs_of_kind).to_numpy()
+    gone = ((nxt != p["_kpos"] + 1) & (p["_kpos"] + 1 < last)).to_numpy()
+    fixed = p[gone]
+    following = positions.set_index(["kind", "_kpos"])["_pos"]
+    where = pd.MultiIndex.from_arrays([fixed["kind"], fixed["_kpos"] + 1])
+    return fixed.assign(_pos=following.reindex(where).to_numpy()).drop(columns="_kpos")
 
 
 def _by_unit(frame: pd.DataFrame, levels: tuple[str, ...], name: str) -> pd.Series:
@@ -83,7 +92,7 @@ def _table(series: Series) -> pd.DataFrame:
     """progress.csv's rows with the run's position (``_pos``) kept."""
     levels = LEVELS if series.source == series.scope == db.PROVINCE_SCOPE else LEVELS[1:]
     pres = series.presence.assign(_pos=series.presence["run_id"].map(_positions(series)))
-    fixed = _fixed_rows(pres, len(series.runs))
+    fixed = _fixed_rows(pres, kind_positions(series.runs))
     grid = _grid(series, levels, pd.concat([pres, fixed], ignore_index=True))
     keys = ["_pos", "kind", "level", "unit_code"]
     out = grid.set_index(keys)
@@ -115,13 +124,18 @@ def overview(series: Series, days: int = 7) -> pd.DataFrame:
     if series.empty:
         return db.empty_frame(OVERVIEW_COLUMNS)
     table = _table(series)
-    table = table[table["_pos"] == len(series.runs) - 1].drop(columns="_pos")
-    last = series.runs["as_of"].iloc[-1]
-    pres = series.presence[series.presence["run_id"] == series.run_ids()[-1]]
-    cutoff = last - dt.timedelta(days=days)
-    old = pres[[fs < cutoff for fs in pres["first_seen"]]].assign(_pos=0)
+    last_pos = kind_positions(series.runs).groupby("kind")["_pos"].max()
+    table = table[(table["_pos"] == table["kind"].map(last_pos)).to_numpy()].drop(columns="_pos")
+    parts = []
+    for kind in series.kinds():
+        last_run = series.run_ids_of(kind)[-1]
+        cutoff = series.as_of(last_run) - dt.timedelta(days=days)
+        pres = series.presence[(series.presence["run_id"] == last_run)
+                               & (series.presence["kind"] == kind)]
+        parts.append(pres[[fs < cutoff for fs in pres["first_seen"]]])
+    old = pd.concat(parts, ignore_index=True).assign(_pos=0) if parts else series.presence[:0]
     levels = tuple(dict.fromkeys(table["level"]))
-    counts = _by_unit(old, levels, "open_long").droplevel("_pos")
+    counts = _by_unit(old.assign(_pos=0), levels, "open_long").droplevel("_pos")
     table = table.join(counts, on=["kind", "level", "unit_code"])
     table["open_long"] = table["open_long"].fillna(0).astype("int64")
     return table[list(OVERVIEW_COLUMNS)].reset_index(drop=True)
@@ -295,9 +309,11 @@ def progress_report(
                               db.empty_frame(AFTER_SIGNOFF_COLUMNS), db.empty_frame(("level", "unit_code",
                                                                      "signed_on")))
     ids = series.run_ids()
-    last = {k: series.findings(ids[-1], k) for k in series.kinds(ids[-1])}
-    previous = ({k: series.findings(ids[-2], k) for k in series.kinds(ids[-2])}
-                if len(ids) > 1 else None)
+    # Each kind against the previous run that holds it (a `check` run holds checks only).
+    of_kind = {k: series.run_ids_of(k) for k in series.kinds()}
+    last = {k: series.findings(runs[-1], k) for k, runs in of_kind.items()}
+    previous = ({k: series.findings(runs[-2], k) for k, runs in of_kind.items() if len(runs) > 1}
+                if any(len(runs) > 1 for runs in of_kind.values()) else None)
     changes = changes_table(last, previous)
     latest_units = series.units[series.units["run_id"] == ids[-1]]
     try:
@@ -307,8 +323,13 @@ def progress_report(
                               db.empty_frame(("level", "unit_code", "signed_on")),
                               (f"changes after signing: {exc}",))
     signed = signatures(ledger, year, period, latest_units)
-    wanted = sorted({ids[-1], *(int(r) for r in signed_runs(series.runs, signed).dropna())})
-    after = after_signoff_table(series.runs, series.indicators(wanted), signed)
+    # Indicators come with reconcile runs (a `check` run records none).
+    counted = series.runs[series.runs["run_id"].isin(of_kind.get("discrepancies", []))]
+    after = db.empty_frame(AFTER_SIGNOFF_COLUMNS)
+    if len(counted):
+        wanted = sorted({int(counted["run_id"].iloc[-1]),
+                         *(int(r) for r in signed_runs(counted, signed).dropna())})
+        after = after_signoff_table(counted, series.indicators(wanted), signed)
     return ProgressReport(series, progress, changes, after, signed)
 
 

@@ -136,6 +136,33 @@ def record_run(
     return Recorded(run, added, out)
 
 
+def record_period(
+    period: Any,
+    findings: Mapping[str, pd.DataFrame],
+    indicators: pd.DataFrame | None,
+    path: Path | str | None = None,
+    *,
+    fingerprint: str,
+    timeout: float | None = None,
+) -> Recorded | None:
+    """Record a run over a loaded :class:`eduwb.load.Period`: ``findings`` a frame per kind
+    (``discrepancies`` and ``checks`` for ``reconcile``, ``checks`` alone for ``check``) and
+    the run's indicators (None for a run that computes none), in the store at ``path`` (default:
+    :func:`db.default_path`). None when the period has no export date to date the run by."""
+    day = as_of(period.load_report)
+    if day is None:
+        return None
+    if indicators is None:
+        indicators = db.empty_frame((*db.INDICATOR_KEYS, *db.INDICATOR_VALUES))
+    return record_run(
+        db.default_path() if path is None else path, year=period.year, period=period.period,
+        scope=db.scope_of(period.district), as_of=day, fingerprint=fingerprint,
+        findings=findings, indicators=indicators,
+        units=scope_units(period.registry, period.district, indicators),
+        data=str(Path(period.data).resolve()),
+        timeout=timeout)
+
+
 def record_reconciliation(
     result: Any,
     path: Path | str | None = None,
@@ -144,18 +171,10 @@ def record_reconciliation(
     extra: Mapping[str, pd.DataFrame] | None = None,
     timeout: float | None = None,
 ) -> Recorded | None:
-    """Record an :class:`eduwb.reconcile.Reconciliation` (its discrepancies, indicators and the
-    kinds in ``extra``, e.g. ``{"checks": frame}``) in the store at ``path`` (default:
-    :func:`db.default_path`). None when the period has no export date to date the run by."""
-    period = result.period
-    day = as_of(period.load_report)
-    if day is None:
-        return None
-    findings = {"discrepancies": result.discrepancies, **(extra or {})}
-    return record_run(
-        db.default_path() if path is None else path, year=period.year, period=period.period,
-        scope=db.scope_of(period.district), as_of=day, fingerprint=fingerprint,
-        findings=findings, indicators=result.indicators,
-        units=scope_units(period.registry, period.district, result.indicators),
-        data=str(Path(period.data).resolve()),
-        timeout=timeout)
+    """Record an :class:`eduwb.reconcile.Reconciliation` (its discrepancies, its checks when it
+    has them, its indicators and the kinds in ``extra``) in the store at ``path``."""
+    findings = {"discrepancies": result.discrepancies}
+    if getattr(result, "checks", None) is not None:
+        findings["checks"] = result.checks.frame
+    return record_period(result.period, {**findings, **(extra or {})}, result.indicators, path,
+                         fingerprint=fingerprint, timeout=timeout)

@@ -22,23 +22,46 @@ PRESENCE_COLUMNS = ("run_id", "kind", "finding_id", "district_code", "school_cod
                     "first_seen")
 
 
+def kind_positions(runs: pd.DataFrame) -> pd.DataFrame:
+    """Each run's position in the series (``_pos``) and among the runs that hold a kind
+    (``_kpos``): run_id, kind, _pos, _kpos. A ``check`` run holds checks only, so a finding of
+    another kind is compared with the previous run that holds its kind, not with it."""
+    rows = []
+    counters: dict[str, int] = {}
+    for pos, (run_id, kinds) in enumerate(zip(runs["run_id"], _kinds(runs), strict=True)):
+        for kind in kinds:
+            rows.append((int(run_id), kind, pos, counters.get(kind, 0)))
+            counters[kind] = counters.get(kind, 0) + 1
+    return pd.DataFrame(rows, columns=["run_id", "kind", "_pos", "_kpos"]).astype(
+        {"run_id": "int64", "_pos": "int64", "_kpos": "int64"})
+
+
+def _kinds(runs: pd.DataFrame) -> list[tuple[str, ...]]:
+    if "kinds" not in runs:
+        return [tuple(KINDS)] * len(runs)
+    return [tuple(k for k in str(v).split(";") if k) for v in runs["kinds"]]
+
+
 def annotate(presence: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     """``presence`` (run_id, kind, finding_id, ...) with ``state`` and ``first_seen`` added.
 
-    ``runs``: the series' runs, oldest first (run_id, as_of). Rows of runs outside it are dropped.
+    ``runs``: the series' runs, oldest first (run_id, as_of, kinds). Rows of runs outside it are
+    dropped. A finding's previous run is the previous run that holds its kind.
     """
-    position = pd.Series(np.arange(len(runs)), index=runs["run_id"].astype("int64"))
-    out = presence.assign(_pos=presence["run_id"].map(position))
-    out = out[out["_pos"].notna()].astype({"_pos": "int64"})
-    out = out.sort_values(["kind", "finding_id", "_pos"], kind="stable")
+    at = kind_positions(runs).set_index(["run_id", "kind"])
+    key = pd.MultiIndex.from_arrays([presence["run_id"].astype("int64"), presence["kind"]])
+    found = at.reindex(key)
+    out = presence.assign(_pos=found["_pos"].to_numpy(), _kpos=found["_kpos"].to_numpy())
+    out = out[out["_pos"].notna()].astype({"_pos": "int64", "_kpos": "int64"})
+    out = out.sort_values(["kind", "finding_id", "_kpos"], kind="stable")
     # An unbroken stretch of runs: position minus rank within the finding is constant along it.
-    stretch = out["_pos"] - out.groupby(["kind", "finding_id"], sort=False).cumcount()
-    start = out.groupby([out["kind"], out["finding_id"], stretch], sort=False)["_pos"].transform(
-        "min").to_numpy()
+    stretch = out["_kpos"] - out.groupby(["kind", "finding_id"], sort=False).cumcount()
+    group = out.groupby([out["kind"], out["finding_id"], stretch], sort=False)
+    start = group["_pos"].transform("min").to_numpy()
     as_of = np.asarray([*runs["as_of"].tolist(), None], dtype=object)
     out["state"] = np.where(start == out["_pos"].to_numpy(), "new", "open")
     out["first_seen"] = as_of[start] if len(out) else np.array([], dtype=object)
-    return out.drop(columns="_pos").sort_index()
+    return out.drop(columns=["_pos", "_kpos"]).sort_index()
 
 
 @dataclass(frozen=True)
@@ -76,9 +99,18 @@ class Series:
     def as_of(self, run_id: int) -> dt.date:
         return self.runs.loc[self.runs["run_id"] == run_id, "as_of"].iloc[0]
 
-    def kinds(self, run_id: int) -> tuple[str, ...]:
+    def kinds(self, run_id: int | None = None) -> tuple[str, ...]:
+        """The kinds one run holds, or (``None``) that any run of the series holds."""
+        if run_id is None:
+            held = {k for ks in _kinds(self.runs) for k in ks}
+            return tuple(k for k in KINDS if k in held)
         value = self.runs.loc[self.runs["run_id"] == run_id, "kinds"].iloc[0]
         return tuple(k for k in str(value).split(";") if k)
+
+    def run_ids_of(self, kind: str) -> list[int]:
+        """The runs that hold ``kind``, oldest first (a ``check`` run holds checks only)."""
+        return [int(r) for r, ks in zip(self.runs["run_id"], _kinds(self.runs), strict=True)
+                if kind in ks]
 
     def findings(self, run_id: int | None = None, kind: str = "discrepancies") -> pd.DataFrame:
         """The findings of one run (default: the latest) as its file had them: the kind's columns

@@ -5,6 +5,7 @@
 - ``out/danh_muc/`` the registry (truong, phong_gd, ky_bao_cao, ky_duyet);
 - ``out/2021-2022/<period>/{vnedu,csdl}/<district>/...`` one messy export per school and list kind;
 - ``out/_truth/`` the ground truth: per period ``discrepancies.csv`` (outputs.md columns + ``person_key``),
+  ``checks.csv`` (checks.md columns + ``person_key``; message, action and value left empty),
   ``canonical/<system>_<kind>.csv`` (what a correct loader produces, + ``person_key``),
   ``files.csv``, ``hs_tong.csv``, ``expected_rejections.csv``; and ``noise_kinds.csv``.
 
@@ -121,6 +122,7 @@ def generate(out: Path, *, seed: int = 2021, size: str = "tiny",
     noise_files: dict[str, list[str]] = {k: [] for k in _noise.NOISE_KINDS}
     rows_written = 0
     reg = [(s.code, s.district) for s in sorted(world.schools, key=lambda s: s.code)]
+    previous = None
     for period in vocab.PERIODS:
         tdir = out / "_truth" / YEAR / period
         idx = [i for i, e in enumerate(every) if e.period == period]
@@ -142,6 +144,9 @@ def generate(out: Path, *, seed: int = 2021, size: str = "tiny",
         rows.sort(key=lambda r: tuple(r))
         faults_total.update(r[5] for r in rows)
         write_csv(tdir / "discrepancies.csv", _truth.TRUTH_COLUMNS, rows)
+        write_csv(tdir / "checks.csv", _truth.CHECK_TRUTH_COLUMNS,
+                  sorted(_truth.checks(YEAR, period, reg, tex, previous)))
+        previous = tex
         write_csv(tdir / "hs_tong.csv", HS_TONG_COLUMNS, _truth.hs_tong(tex))
         write_csv(tdir / "files.csv", FILE_COLUMNS, sorted(files))
         write_csv(tdir / "expected_rejections.csv", vocab.REJECTED_ROW_COLUMNS,

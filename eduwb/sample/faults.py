@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from eduwb import vocab
 from eduwb.sample import names
-from eduwb.sample.population import World
+from eduwb.sample.population import World, _class_name
 from eduwb.schemas import FIELDS_BY_KIND
 
 STUDENT_VN = ("vnedu_id", "moet_id", "full_name", "dob", "sex", "ethnicity", "class_name", "grade",
@@ -100,7 +100,8 @@ def _count(n: int, rate: float, floor: int = 1) -> int:
 
 
 def _student_faults(f: _Faults, vn: list[dict], cs: list[dict], period: str,
-                    classes_by_school: dict[str, list[dict]], exclude: set[str]) -> None:
+                    classes_by_school: dict[str, list[dict]], exclude: set[str]) -> list[dict]:
+    """Faults the comparison finds; returns the pupils left untouched (present, with twins)."""
     rng = f.rng
     cs_by = {(r["school"], r["person_key"]): r for r in cs}
     pool = [r for r in vn if r["school"] not in exclude and vocab.is_present(r["status"])
@@ -180,9 +181,11 @@ def _student_faults(f: _Faults, vn: list[dict], cs: list[dict], period: str,
         for rec in recs:
             rec["_raw"] = {"dob": "31/02/2014" if side == "csdl" else "30/02/2013"}
             rec["_bad"] = "dob"
+    return pool
 
 
-def _staff_faults(f: _Faults, vn: list[dict], cs: list[dict], exclude: set[str]) -> None:
+def _staff_faults(f: _Faults, vn: list[dict], cs: list[dict], exclude: set[str]) -> list[dict]:
+    """Faults the comparison finds; returns the staff left untouched."""
     rng = f.rng
     cs_by = {(r["school"], r["person_key"]): r for r in cs}
     pool = [r for r in vn if r["school"] not in exclude]
@@ -218,9 +221,11 @@ def _staff_faults(f: _Faults, vn: list[dict], cs: list[dict], exclude: set[str])
                 c["contract"] = "Hợp đồng" if r["contract"] == "Biên chế" else "Biên chế"
             elif fld == "subject":
                 c["subject"] = "Tiếng Anh" if r["subject"] != "Tiếng Anh" else "Văn hóa"
+    return pool
 
 
-def _class_faults(f: _Faults, vn: list[dict], cs: list[dict], exclude: set[str]) -> None:
+def _class_faults(f: _Faults, vn: list[dict], cs: list[dict], exclude: set[str]) -> list[dict]:
+    """Faults the comparison finds; returns the classes left untouched."""
     cs_by = {(r["school"], r["person_key"]): r for r in cs}
     pool = [r for r in vn if r["school"] not in exclude]
     f.rng.shuffle(pool)
@@ -238,6 +243,7 @@ def _class_faults(f: _Faults, vn: list[dict], cs: list[dict], exclude: set[str])
         c = cs_by[(r["school"], r["person_key"])]
         c["_raw"] = {"declared_size": "ba mươi"}
         c["_bad"] = "declared_size"
+    return pool
 
 
 def _facility_faults(f: _Faults, cs: list[dict], exclude: set[str]) -> None:
@@ -246,6 +252,164 @@ def _facility_faults(f: _Faults, cs: list[dict], exclude: set[str]) -> None:
         rows = [r for r in cs if r["school"] == school]
         r = f.rng.choice(rows)
         r["count"] = r["count"] + f.rng.choice((1, 2, -1)) if r["count"] > 0 else 1
+
+
+# --- data-entry faults (checks.md) ------------------------------------------------------------------
+#
+# Mistakes made while typing into vnEdu: "vnedu" changes the vnEdu record only (the comparison also
+# sees it, as a field mismatch or a record in one system), "both" changes it in both systems (entered
+# wrongly in vnEdu, then synced: invisible to the comparison), "csdl" only in CSDL. The truth of the
+# checks is computed from the resulting records (:func:`eduwb.sample.truth.checks`), not from here.
+
+ENTRY_RATE = 0.0003  # victims per fault and mode, of the untouched pupils (at least one)
+AT_WORK = ("Đang làm việc", "Chuyển đến", "Chờ nghỉ hưu")
+
+
+def _twins(recs: list[dict]) -> dict[tuple[str, str], dict]:
+    return {(r["school"], r["person_key"]): r for r in recs if not r.get("_drop")}
+
+
+def _apply(f: _Faults, pool: list[dict], twins: dict, modes: tuple[str, ...], change,
+           pred=lambda r: True, rate: float = ENTRY_RATE) -> None:
+    """Take victims from ``pool`` for each mode and apply ``change(record)`` to the vnEdu record,
+    its CSDL twin, or both."""
+    n = len(pool)
+    for mode in modes:
+        for r in f.take(pool, _count(n, rate), lambda r: (
+                (r["school"], r["person_key"]) in twins) and pred(r)):
+            twin = twins[(r["school"], r["person_key"])]
+            for rec in {"vnedu": (r,), "csdl": (twin,), "both": (r, twin)}[mode]:
+                change(rec)
+
+
+def _blank(*fields: str):
+    def change(r: dict) -> None:
+        for name in fields:
+            r[name] = None
+    return change
+
+
+def _set(**values):
+    def change(r: dict) -> None:
+        r.update(values)
+    return change
+
+
+def _shift_birth_year(years: int):
+    def change(r: dict) -> None:
+        d = r["dob"]
+        r["dob"] = d.replace(year=d.year + years, day=min(d.day, 28) if d.month == 2 else d.day)
+    return change
+
+
+def _entry_faults(f: _Faults, world: World, period: str, sets: dict, pools: dict,
+                  exclude: set[str]) -> None:
+    """Data-entry faults of every rule of checks.md, in vnEdu, in CSDL, and in both."""
+    vn, cs = sets["vnedu"], sets["csdl"]
+    pupils, twins = pools["students"], _twins(cs["students"])
+    _apply(f, pupils, twins, ("vnedu", "both"), _blank("ethnicity"))
+    _apply(f, pupils, twins, ("both", "csdl"), _blank("dob"))
+    _apply(f, pupils, twins, ("vnedu",), _blank("sex"))
+    _apply(f, pupils, twins, ("both", "csdl"), _blank("full_name"),
+           lambda r: r["moet_id"] is not None)
+    _apply(f, pupils, twins, ("vnedu",), _blank("class_name", "grade"))  # not placed in a class
+    _apply(f, pupils, twins, ("both",), _shift_birth_year(-5))  # too old for the grade
+    _apply(f, pupils, twins, ("vnedu",), _shift_birth_year(4))  # too young: a year typed wrong
+    if period == "dau_nam":
+        _apply(f, pupils, twins, ("vnedu", "both"), _set(new_entrant=True),
+               lambda r: r["grade"] >= 2)
+    if period == "cuoi_nam":
+        _apply(f, pupils, twins, ("both", "vnedu"), _set(completed_primary=True),
+               lambda r: r["grade"] == 4)
+        _apply(f, pupils, twins, ("vnedu", "both"), _blank("evaluation"),
+               lambda r: r["grade"] < 5)
+        _apply(f, pupils, twins, ("both", "vnedu", "csdl"), _set(evaluation="htt"),
+               lambda r: r["grade"] >= 3)  # a TT 27 level for a TT 22 grade
+    if period in ("cuoi_hk1", "cuoi_nam"):  # deleted instead of given a leaving status
+        before = {p["person_key"] for p in world.snapshots[
+            "dau_nam" if period == "cuoi_hk1" else "cuoi_hk1"]["students"]
+            if vocab.is_present(p["status"])}
+        _apply(f, pupils, twins, ("vnedu", "both"), _set(_drop=True),
+               lambda r: r["person_key"] in before)
+    _big_class(f, pupils, vn, cs)
+    staff, staff_twins = pools["staff"], _twins(cs["staff"])
+    _apply(f, staff, staff_twins, ("both",), _blank("dob"), lambda r: r["staff_status"] in AT_WORK,
+           rate=0.002)
+    _apply(f, staff, staff_twins, ("vnedu",), _blank("sex"), lambda r: r["staff_status"] in AT_WORK,
+           rate=0.002)
+    _apply(f, staff, staff_twins, ("vnedu", "both"), _blank("qualification"),
+           lambda r: r["staff_status"] in AT_WORK and r["staff_group"] == "gv", rate=0.002)
+    used: set[str] = set()
+
+    def school_once(pred):
+        def ok(r: dict) -> bool:
+            if r["school"] in used or not pred(r):
+                return False
+            used.add(r["school"])
+            return True
+        return ok
+
+    head = school_once(lambda r: r["position"] == "Hiệu trưởng" and r["staff_status"] in AT_WORK)
+    _apply(f, staff, staff_twins, ("both",), _blank("position"), head, rate=0.0005)
+    _apply(f, staff, staff_twins, ("vnedu",), _set(staff_status="Đã nghỉ hưu"), head, rate=0.0005)
+    vice = school_once(lambda r: r["position"] == "Phó hiệu trưởng"
+                       and r["staff_status"] in AT_WORK)
+    _apply(f, staff, staff_twins, ("vnedu", "both"), _set(position="Hiệu trưởng"), vice,
+           rate=0.0005)
+    classes, class_twins = pools["classes"], _twins(cs["classes"])
+    _apply(f, classes, class_twins, ("vnedu", "both"), _set(_drop=True),
+           lambda r: not r["multi_grade"], rate=0.003)
+    _apply(f, classes, class_twins, ("vnedu", "both"),
+           lambda r: r.update(declared_size=r["declared_size"] + 2), rate=0.003)
+    schools = {s.code: s for s in world.schools}
+    for mode in ("both", "vnedu"):  # a class opened in the list, with no pupil
+        for r in f.take(classes, 1, lambda r: r["school"] not in exclude):
+            school = schools[r["school"]]
+            grade = r["grade"]
+            name = _class_name(school.class_style, grade,
+                               sum(c["grade"] == grade for c in school.classes))
+            new = {**r, "person_key": f"C:{school.code}:{name}", "class_name": name,
+                   "multi_grade": False, "homeroom_teacher": None, "declared_size": 0}
+            for system in ("vnedu", "csdl") if mode == "both" else ("vnedu",):
+                sets[system]["classes"].append(dict(new))
+    # Fewer classrooms than classes needs no fault: a quarter of the schools have one room short.
+
+
+def _big_class(f: _Faults, pool: list[dict], vn: dict, cs: dict) -> None:
+    """Pupils of one class moved into its parallel class in both systems (class lists updated):
+    a class of 36, over the 35 of the Điều lệ."""
+    present: dict[tuple[str, str], int] = {}
+    for r in vn["students"]:
+        if not r.get("_drop") and vocab.is_present(r["status"]) and r["class_name"]:
+            k = (r["school"], r["class_name"])
+            present[k] = present.get(k, 0) + 1
+    lists = {s: {(c["school"], c["class_name"]): c for c in sets["classes"] if not c.get("_drop")}
+             for s, sets in (("vnedu", vn), ("csdl", cs))}
+    same_grade: dict[tuple[str, int], list[str]] = {}
+    for (school, name), c in sorted(lists["vnedu"].items()):
+        if not c["multi_grade"] and (school, name) in lists["csdl"]:
+            same_grade.setdefault((school, c["grade"]), []).append(name)
+    twins = _twins(cs["students"])
+    for (school, _grade), parallel in sorted(same_grade.items()):
+        if len(parallel) < 2:
+            continue
+        big, other = parallel[0], parallel[1]
+        need = MAX_CLASS + 1 - present.get((school, big), 0)
+        movers = [r for r in pool if r["school"] == school and r["class_name"] == other
+                  and (school, r["person_key"]) in twins]
+        if need <= 0 or len(movers) < need + 5:
+            continue
+        for r in movers[:need]:
+            pool.remove(r)
+            for rec in (r, twins[(school, r["person_key"])]):
+                rec["class_name"] = big
+        for system in ("vnedu", "csdl"):
+            lists[system][(school, big)]["declared_size"] += need
+            lists[system][(school, other)]["declared_size"] -= need
+        return
+
+
+MAX_CLASS = 35
 
 
 @dataclass
@@ -304,11 +468,15 @@ def plan_exports(world: World) -> tuple[Structure, dict[str, list[Export]]]:
         for r in snap["classes"]:
             classes_by.setdefault(r["school"], []).append(r)
         excl = {st.csdl_missing_school}
-        _student_faults(f, sets["vnedu"]["students"], sets["csdl"]["students"], period,
-                        classes_by, excl)
-        _staff_faults(f, sets["vnedu"]["staff"], sets["csdl"]["staff"], excl)
-        _class_faults(f, sets["vnedu"]["classes"], sets["csdl"]["classes"], excl)
+        pools = {
+            "students": _student_faults(f, sets["vnedu"]["students"], sets["csdl"]["students"],
+                                        period, classes_by, excl),
+            "staff": _staff_faults(f, sets["vnedu"]["staff"], sets["csdl"]["staff"], excl),
+            "classes": _class_faults(f, sets["vnedu"]["classes"], sets["csdl"]["classes"], excl),
+        }
         _facility_faults(f, sets["csdl"]["facilities"], excl | {st.vnedu_missing[1]})
+        entry = _Faults(random.Random(f"eduwb-sample:{world.seed}:entry:{period}"), used)
+        _entry_faults(entry, world, period, sets, pools, excl | {st.vnedu_missing[1]})
         by_school: dict[str, dict[str, dict[str, list[dict]]]] = {}
         for system, kinds in sets.items():
             for kind, recs in kinds.items():

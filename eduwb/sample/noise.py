@@ -117,7 +117,7 @@ def _compatible(kind: str, e: Export, st: Style, multi_grade: bool, slash: bool)
         "code_as_int": e.kind in PERSON and st.excel,
         "school_code_title": "title_rows" in n,
         "split_name": e.kind in PERSON,
-        "female_mark": e.kind in PERSON,
+        "female_mark": e.kind in PERSON and all(r["sex"] for r in e.records),  # no blank sex
         "grade_khoi_text": e.kind in ("students", "classes"),
         "grade_absent": e.kind == "students" and not multi_grade,
         "class_lop_prefix": e.kind in ("students", "classes"),

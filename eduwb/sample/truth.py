@@ -143,13 +143,241 @@ def _diff_kind(row, district: str, code: str, kind: str, ev: list[dict], ec: lis
 
 
 def hs_tong(exports: list[dict]) -> list[tuple]:
-    """Present pupils per system, school (current code), grade and sex; duplicates count twice."""
+    """Present pupils per system, school (current code), grade and sex; duplicates count twice;
+    a pupil with a blank grade or sex is in no cell."""
     counts: dict[tuple[str, str, str, str], int] = {}
     for e in exports:
         if e["kind"] != "students" or not e["readable"]:
             continue
-        for r in e["records"]:
-            if vocab.is_present(r["status"]):
+        for r in e["records"]:  # a blank grade or sex counts in no grade × sex cell
+            if vocab.is_present(r["status"]) and r["grade"] is not None and r["sex"] is not None:
                 k = (e["system"], e["school"], fmt(r["grade"]), fmt(r["sex"]))
                 counts[k] = counts.get(k, 0) + 1
     return [(*k, str(n)) for k, n in sorted(counts.items())]
+
+
+# --- data-entry checks (checks.md), from the generator's own records ----------------------------------
+
+CHECK_TRUTH_COLUMNS = ("year", "period", "district_code", "school_code", "system", "entity", "rule",
+                       "severity", "field", "record_key", "moet_id", "full_name", "class_name",
+                       "value", "message", "action", "person_key")
+SEVERITY = {
+    "hs_thieu_thong_tin": "loi", "hs_tuoi_khong_hop_ly": "canh_bao", "hs_tuyen_moi_sai_khoi": "loi",
+    "hs_hoan_thanh_sai_khoi": "loi", "hs_thieu_danh_gia": "loi", "hs_danh_gia_sai_muc": "loi",
+    "lop_si_so_vuot": "canh_bao", "lop_khong_co_trong_danh_sach": "loi",
+    "lop_khong_co_hoc_sinh": "canh_bao", "lop_si_so_khong_khop": "loi",
+    "cb_thieu_thong_tin": "loi", "truong_thieu_hieu_truong": "canh_bao",
+    "truong_nhieu_hieu_truong": "loi", "truong_thieu_phong_hoc": "canh_bao",
+    "hs_mat_khong_ro_ly_do": "loi",
+}
+ENTITY = {"hs": "student", "lo": "class", "cb": "staff", "tr": "school", "ba": "school"}
+LEAVING_STAFF = {"Đã chuyển đi", "Đã điều động", "Đã nghỉ hưu", "Thôi việc", "Đã biệt phái"}
+ROOMS = ("phong_hoc_kien_co", "phong_hoc_ban_kien_co", "phong_hoc_tam", "phong_hoc_nho_muon")
+# Outliers: (rule, fields the pupil list must carry, needs the class list, floor, share)
+OUTLIERS = (("bat_thuong_hs_moi_lop", ("status",), True, 3.0, False),
+            ("bat_thuong_ty_le_nu", ("status", "sex"), False, 0.05, True),
+            ("bat_thuong_ty_le_dan_toc", ("status", "ethnicity"), False, 0.05, True),
+            ("bat_thuong_ty_le_luu_ban", ("status", "repeater"), False, 0.05, True),
+            ("bat_thuong_ty_le_bo_hoc", ("status",), False, 0.05, True))
+
+
+def _leaving(status: str | None) -> bool:
+    return bool(status) and (status.startswith("Chuyển đi") or status.startswith("Thôi học"))
+
+
+def _dropout(status: str | None) -> bool:
+    return bool(status) and status.startswith("Thôi học")
+
+
+def _median(xs: list[float]) -> float:
+    s = sorted(xs)
+    n = len(s)
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+
+
+def _mod_z(xs: list[float]) -> list[float]:
+    med = _median(xs)
+    dev = [abs(x - med) for x in xs]
+    mad = _median(dev)
+    if mad > 0:
+        return [0.6745 * (x - med) / mad for x in xs]
+    mean_ad = sum(dev) / len(xs)
+    if mean_ad > 0:
+        return [(x - med) / (1.253314 * mean_ad) for x in xs]
+    return [0.0] * len(xs)
+
+
+def checks(year: str, period: str, schools: list[tuple[str, str]], exports: list[dict],
+           previous: list[dict] | None) -> list[tuple]:
+    """The rows of checks.csv a correct run must write (message, action and value left empty).
+
+    ``exports`` as for :func:`diff`; ``previous``: the exports of the previous period of the same
+    year (None at the start of the year). Per system and registry school, a rule is applied only
+    where the lists it needs are readable and carry its fields.
+    """
+    start = int(year[:4])
+    tt27 = set(range(1, min(5, start - 2019) + 1))
+    district = dict(schools)
+    rows: list[tuple] = []
+
+    def lists(exps: list[dict]) -> dict[tuple[str, str, str], dict]:
+        out: dict[tuple[str, str, str], dict] = {}
+        for e in exps:
+            if e["readable"]:
+                k = (e["system"], e["school"], e["kind"])
+                prev = out.setdefault(k, {"fields": set(e["fields"]), "records": []})
+                prev["fields"] &= set(e["fields"])
+                prev["records"] = prev["records"] + e["records"]
+        return out
+
+    now = lists(exports)
+    before = lists(previous) if previous is not None else None
+
+    def row(system, code, rule, fld="", key="", mid="", name="", cls="", person=""):
+        rows.append((year, period, district.get(code, ""), code, system, ENTITY[rule[:2]], rule,
+                     SEVERITY.get(rule, "canh_bao"), fld, fmt(key), fmt(mid), fmt(name), fmt(cls),
+                     "", "", "", person))
+
+    for system in vocab.SYSTEMS:
+        key = "vnedu_id" if system == "vnedu" else "moet_id"
+        ratios: dict[str, dict[str, float]] = {r[0]: {} for r in OUTLIERS}
+        for code, _district in schools:
+            st = now.get((system, code, "students"))
+            cl = now.get((system, code, "classes"))
+            sf = now.get((system, code, "staff"))
+            fa = now.get((system, code, "facilities"))
+            counts: dict[str, int] = {}
+            if st:
+                f, recs = st["fields"], st["records"]
+                for r in recs:
+                    present = not _leaving(r["status"])
+                    who = (r.get(key), r.get("moet_id"), r.get("full_name"), r.get("class_name"),
+                           r["person_key"])
+                    for fld in ("full_name", "dob", "sex", "ethnicity", "class_name"):
+                        if fld in f and r[fld] is None:
+                            row(system, code, "hs_thieu_thong_tin", fld, *who)
+                    g = r["grade"] if "grade" in f else None
+                    if {"dob", "status"} <= f and present and r["dob"] and g is not None:
+                        age = start - r["dob"].year
+                        if age < g + 5 or age > g + 8:
+                            row(system, code, "hs_tuoi_khong_hop_ly", "dob", *who)
+                    if period == "dau_nam" and "new_entrant" in f and r["new_entrant"] and \
+                            g is not None and g != 1:
+                        row(system, code, "hs_tuyen_moi_sai_khoi", "new_entrant", *who)
+                    if period == "cuoi_nam" and "completed_primary" in f and \
+                            r["completed_primary"] and g is not None and g != 5:
+                        row(system, code, "hs_hoan_thanh_sai_khoi", "completed_primary", *who)
+                    if period == "cuoi_nam" and {"evaluation", "status"} <= f and present and \
+                            r["evaluation"] is None:
+                        row(system, code, "hs_thieu_danh_gia", "evaluation", *who)
+                    if period == "cuoi_nam" and "evaluation" in f and r["evaluation"] in (
+                            "htxs", "htt") and g is not None and g not in tt27:
+                        row(system, code, "hs_danh_gia_sai_muc", "evaluation", *who)
+                    if {"class_name", "status"} <= f and present and r["class_name"]:
+                        counts[r["class_name"]] = counts.get(r["class_name"], 0) + 1
+                if {"class_name", "status"} <= f:
+                    for cls, n in sorted(counts.items()):
+                        if n > 35:
+                            row(system, code, "lop_si_so_vuot", "", cls, cls=cls)
+                    if cl:
+                        listed = {c["class_name"] for c in cl["records"]}
+                        for cls in sorted(set(counts) - listed):
+                            row(system, code, "lop_khong_co_trong_danh_sach", "class_name", cls,
+                                cls=cls)
+                        for c in cl["records"]:
+                            n = counts.get(c["class_name"], 0)
+                            if n == 0:
+                                row(system, code, "lop_khong_co_hoc_sinh", "", c["class_name"],
+                                    cls=c["class_name"])
+                            if "declared_size" in cl["fields"] and c["declared_size"] != n:
+                                row(system, code, "lop_si_so_khong_khop", "declared_size",
+                                    c["class_name"], cls=c["class_name"])
+                _ratios(ratios, code, f, recs, cl)
+            if sf and "staff_status" in sf["fields"]:
+                f = sf["fields"]
+                heads = set()
+                for r in sf["records"]:
+                    if r["staff_status"] in LEAVING_STAFF:
+                        continue
+                    who = (r.get(key), r.get("moet_id"), r.get("full_name"), "", r["person_key"])
+                    for fld in ("dob", "sex", "staff_group"):
+                        if fld in f and r[fld] is None:
+                            row(system, code, "cb_thieu_thong_tin", fld, *who)
+                    if {"staff_group", "qualification"} <= f and r["staff_group"] in (
+                            "cbql", "gv") and r["qualification"] is None:
+                        row(system, code, "cb_thieu_thong_tin", "qualification", *who)
+                    if r["position"] == "Hiệu trưởng":
+                        heads.add(r["person_key"])
+                if "position" in f:
+                    if not heads:
+                        row(system, code, "truong_thieu_hieu_truong", "position")
+                    elif len(heads) > 1:
+                        row(system, code, "truong_nhieu_hieu_truong", "position")
+            if fa and cl:
+                rooms = [r["count"] for r in fa["records"] if r["item"] in ROOMS]
+                items = {r["item"] for r in fa["records"]}
+                if set(ROOMS) <= items and None not in rooms and \
+                        sum(rooms) < len({c["class_name"] for c in cl["records"]}):
+                    row(system, code, "truong_thieu_phong_hoc")
+            if st and before is not None:
+                _vanished_and_jump(row, system, code, key, st, before.get((system, code,
+                                                                           "students")))
+        _outliers(row, system, schools, ratios)
+    return rows
+
+
+def _ratios(ratios: dict, code: str, f: set, recs: list[dict], cl: dict | None) -> None:
+    present = [r for r in recs if not _leaving(r["status"])]
+    drops = sum(_dropout(r["status"]) for r in recs)
+    pupils = len(present) + drops
+    for rule, need, classes, _floor, share in OUTLIERS:
+        if not set(need) <= f or (classes and not cl) or (share and pupils < 20):
+            continue
+        if rule == "bat_thuong_hs_moi_lop":
+            num, den = len(present), len({c["class_name"] for c in cl["records"]})
+        elif rule == "bat_thuong_ty_le_bo_hoc":
+            num, den = drops, pupils
+        elif rule == "bat_thuong_ty_le_luu_ban":
+            num, den = sum(bool(r["repeater"]) for r in present), len(present)
+        else:
+            fld = "sex" if rule == "bat_thuong_ty_le_nu" else "ethnicity"
+            known = [r for r in present if r[fld] is not None]
+            hit = "F" if fld == "sex" else None
+            num = sum((r[fld] == hit) if hit else (r[fld] != "Kinh") for r in known)
+            den = len(known)
+        if den > 0:
+            ratios[rule][code] = num / den
+
+
+def _outliers(row, system: str, schools: list[tuple[str, str]], ratios: dict) -> None:
+    for rule, _need, _classes, floor, _share in OUTLIERS:
+        by_district: dict[str, list[str]] = {}
+        for code, d in schools:
+            if code in ratios[rule]:
+                by_district.setdefault(d, []).append(code)
+        for _d, codes in sorted(by_district.items()):
+            if len(codes) < 5:
+                continue
+            codes = sorted(codes)
+            xs = [ratios[rule][c] for c in codes]
+            med = _median(xs)
+            for c, x, z in zip(codes, xs, _mod_z(xs), strict=True):
+                if abs(z) > 3.5 and abs(x - med) >= floor:
+                    row(system, c, rule)
+
+
+def _vanished_and_jump(row, system: str, code: str, key: str, st: dict, prev: dict | None) -> None:
+    if prev is None:
+        return
+    if "status" in prev["fields"] and "status" in st["fields"]:
+        b = sum(not _leaving(r["status"]) for r in prev["records"])
+        n = sum(not _leaving(r["status"]) for r in st["records"])
+        if b > 0 and abs(n - b) / b > 0.10:
+            row(system, code, "bat_thuong_si_so_thay_doi")
+    if not ({key, "status"} <= prev["fields"] and key in st["fields"]):
+        return
+    keys = {r[key] for r in st["records"] if r[key] is not None}
+    for r in prev["records"]:
+        if not _leaving(r["status"]) and r[key] is not None and r[key] not in keys:
+            row(system, code, "hs_mat_khong_ro_ly_do", "status", r[key], r.get("moet_id"),
+                r.get("full_name"), r.get("class_name"), r["person_key"])
