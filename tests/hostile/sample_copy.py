@@ -1,0 +1,65 @@
+"""Hostile inputs made from a copy of the committed tiny sample (nothing large is committed).
+
+:func:`copy_sample` copies ``data/sample`` to a temporary folder; :func:`rewrite_rows` rewrites one
+export with other data rows under the same title and header rows, as a school's file would be.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import signal
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pandas as pd
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+YEAR = "2021-2022"
+PERIOD = "dau_nam"
+STUDENTS_689015 = f"{YEAR}/{PERIOD}/vnedu/689/70689015_DanhSachHocSinh.xlsx"
+STAFF_689015 = f"{YEAR}/{PERIOD}/csdl/689/CanBo_GiaoVien_70689015.xlsx"
+STAFF_689015_VNEDU = f"{YEAR}/{PERIOD}/vnedu/689/70689015_DanhSachCanBo.xlsx"
+
+
+def copy_sample(target: Path, periods: tuple[str, ...] = (PERIOD,)) -> Path:
+    """The tiny sample's registry and ``periods`` of 2021-2022 under ``target``."""
+    shutil.copytree(SAMPLE / "danh_muc", target / "danh_muc")
+    for period in periods:
+        shutil.copytree(SAMPLE / YEAR / period, target / YEAR / period)
+    return target
+
+
+def header_rows(path: Path) -> tuple[list[list], int]:
+    """The sheet's rows as read, and the number of rows above the first data row (the header is
+    the row whose first cell is ``STT``)."""
+    rows = pd.read_excel(path, header=None, engine="calamine", dtype=object).values.tolist()
+    head = next(i for i, r in enumerate(rows) if str(r[0]).strip() == "STT") + 1
+    return rows, head
+
+
+def rewrite_rows(path: Path, make: Callable[[list[list], list], list[list]]) -> None:
+    """Rewrite an .xlsx export: its title and header rows, then ``make(data_rows, header)``."""
+    rows, head = header_rows(path)
+    body = make(rows[head:], rows[head - 1])
+    frame = pd.DataFrame(rows[:head] + body).astype(object)
+    frame = frame.where(frame.notna(), None)
+    frame.to_excel(path, header=False, index=False, engine="xlsxwriter")
+
+
+@contextlib.contextmanager
+def time_limit(seconds: int) -> Iterator[None]:
+    """Fail (TimeoutError) when the block runs longer than ``seconds``: a guard against work that
+    grows with the square of a file's size, with a margin of 10× or more over the expected time
+    (the figures themselves are measured by benchmarks/bench_hostile.py)."""
+
+    def stop(signum, frame):
+        raise TimeoutError(f"still running after {seconds} s: time is not bounded")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
