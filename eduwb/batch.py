@@ -294,12 +294,19 @@ def fail_job(job: Job, error: str) -> Outcome:
     return outcome
 
 
+# Cells tagged so stay in the notebook and out of the printed report (a note for analysts).
+NOTEBOOK_ONLY_TAG = "notebook-only"
+
+
 def export_html(notebook: Path, path: Path, title: str) -> Path:
-    """The executed notebook as HTML without code cells or prompts."""
+    """The executed notebook as HTML without code cells, prompts or notebook-only cells."""
     import nbformat
     from nbconvert import HTMLExporter
+    from traitlets.config import Config
 
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
+    config = Config({"TagRemovePreprocessor": {"enabled": True,
+                                               "remove_cell_tags": {NOTEBOOK_ONLY_TAG}}})
+    exporter = HTMLExporter(config=config, exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
     nb = nbformat.read(str(notebook), as_version=4)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})

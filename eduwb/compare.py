@@ -595,6 +595,21 @@ def missing_exports(period: Period) -> dict[str, set[tuple[str, str]]]:
 
 # --- building finding rows --------------------------------------------------------------------------
 
+# Fields holding personal ID numbers (Số định danh cá nhân, CCCD, CMND): compared, never shown.
+PERSONAL_ID_FIELDS = frozenset({"personal_id"})
+SHOWN_ID_DIGITS = 4
+
+
+def mask_personal_id(value: str) -> str:
+    """A personal ID number as outputs may show it: its last 4 characters, the others as ``*``
+    (``001089000837`` → ``********0837``); one of 4 characters or fewer is hidden whole."""
+    if not value:
+        return value
+    if len(value) <= SHOWN_ID_DIGITS:
+        return "*" * len(value)
+    return "*" * (len(value) - SHOWN_ID_DIGITS) + value[-SHOWN_ID_DIGITS:]
+
+
 
 def show(value: object) -> str:
     """A canonical value as text for the findings (dates ISO, flags x/blank)."""
@@ -712,7 +727,10 @@ class _Findings:
                  a: object, b: object) -> None:
         rec = self._base(rv["school_code"], "field_mismatch")
         rec.update(self._who(rv, rc))
-        rec.update({"field": field, "vnedu_value": show(a), "csdl_value": show(b),
+        shown_a, shown_b = show(a), show(b)
+        if field in PERSONAL_ID_FIELDS:  # for matching only: never printed in full
+            shown_a, shown_b = mask_personal_id(shown_a), mask_personal_id(shown_b)
+        rec.update({"field": field, "vnedu_value": shown_a, "csdl_value": shown_b,
                     "_v": iv, "_c": ic, "_pair": pair})
         label = FIELD_LABELS.get(field, field)
         if _absent(a):
@@ -720,6 +738,8 @@ class _Findings:
         else:
             rec["action"] = (f"Kiểm tra {label} trên vnEdu (sửa nếu sai), rồi đồng bộ lại từ vnEdu; "
                              "không sửa tay trên CSDL ngành")
+            if field in PERSONAL_ID_FIELDS and shown_a and shown_a == shown_b:
+                rec["action"] += " (hai số khác nhau ở các chữ số đầu)"
         self.rows.append(tuple(rec[c] for c in FINDING_COLUMNS))
 
     def school_missing(self, code: str, kind: str, system: str, held: int) -> None:

@@ -47,6 +47,25 @@ def rewrite_rows(path: Path, make: Callable[[list[list], list], list[list]]) -> 
     frame.to_excel(path, header=False, index=False, engine="xlsxwriter")
 
 
+def set_cells(path: Path, changes: dict[tuple[int, int], object]) -> None:
+    """Rewrite a one-sheet .xlsx with some cells changed (row, column: 0-based, as read)."""
+    frame = pd.read_excel(path, header=None, engine="calamine", dtype=object)
+    for (row, col), value in changes.items():
+        frame.iat[row, col] = value
+    frame = frame.where(frame.notna(), None)
+    frame.to_excel(path, header=False, index=False, engine="xlsxwriter")
+
+
+def xlsx_text(path: Path | bytes) -> str:
+    """Every XML part of an .xlsx as one text (to look for what must not be there)."""
+    import io
+    import zipfile
+
+    source = io.BytesIO(path) if isinstance(path, bytes) else path
+    with zipfile.ZipFile(source) as z:
+        return "\n".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
+
+
 @contextlib.contextmanager
 def time_limit(seconds: int) -> Iterator[None]:
     """Fail (TimeoutError) when the block runs longer than ``seconds``: a guard against work that
