@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from eduwb import store, vocab
+from eduwb.console import one_line
 from eduwb.errors import ParameterError
 from eduwb.load import check_year_period
 from eduwb.notebook import check_parameters
@@ -106,7 +107,7 @@ class BatchResult:
         lines = [f"{len(self.outcomes)} báo cáo trong {self.seconds:.1f} s: {n['ok']} xong, "
                  f"{n['unchanged']} không đổi, {n['failed'] + n['timeout']} lỗi"]
         for o in self.failed:
-            lines.append(f"  LỖI {o.year} {o.period} phòng {o.district}: {o.error}")
+            lines.append(one_line(f"  LỖI {o.year} {o.period} phòng {o.district}: {o.error}"))
         lines.append(f"Mục lục: {self.index}")
         return "\n".join(lines)
 
@@ -141,6 +142,11 @@ def run_batch(
         raise ParameterError(f"notebook {notebook} not found")
     if not data.is_dir():
         raise ParameterError(f"data folder {data} does not exist")
+    try:  # before any worker starts (a worker that cannot write its log breaks the pool)
+        (out / ".logs").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ParameterError(f"output folder {one_line(out)}: {exc.strerror or exc} "
+                             f"({one_line(exc.filename or out)})") from None
     registry = load_registry(data)
     known = sorted(set(registry.schools["district_code"]))
     districts = list(districts or known)
@@ -177,7 +183,8 @@ def run_batch(
                 for o in _run(pool, todo, data, year, cache, snap_seconds, bar.update):
                     outcomes[o.period, o.district] = o
                     if o.failed:
-                        bar.write(f"LỖI {o.period} phòng {o.district}: {o.error}", file=sys.stderr)
+                        bar.write(one_line(f"LỖI {o.period} phòng {o.district}: {o.error}"),
+                                  file=sys.stderr)
             finally:
                 bar.close()
     ordered = [outcomes[j.period, j.district] for j in jobs]

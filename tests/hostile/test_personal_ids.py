@@ -77,7 +77,7 @@ def test_no_output_prints_a_personal_id(data: Path, tmp_path: Path, capsys) -> N
     snap = from_reconciliation(result)
     report = report_of(snap, "689", dt.date(2021, 9, 30))
     texts["fix list"] = xlsx_text(fixlist.fix_list_bytes(report))
-    texts["report tables"] = report.fix_table().to_csv() + report.fix_list_html()
+    texts["report"] = report.fix_table().to_csv() + str(report.fix_list_html())
     behind = records_behind(result, "cb_tong", "70689015")
     texts["explorer"] = behind.to_csv() + search_people(result, "").to_csv()
     for where, text in texts.items():
