@@ -32,12 +32,12 @@ from eduwb import store, vocab
 from eduwb.console import one_line
 from eduwb.errors import ParameterError
 from eduwb.load import check_year_period
-from eduwb.notebook import check_parameters
+from eduwb.notebook import check_parameters, notebook_file
 from eduwb.registry import load_registry
 
 log = logging.getLogger(__name__)
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "district_report.ipynb"
+NOTEBOOK = "district_report.ipynb"  # shipped in eduwb.notebooks (see eduwb.notebook.notebook_file)
 KERNEL = "python3"
 STATUS_LABELS = {"ok": "Xong", "failed": "Lỗi", "timeout": "Quá thời gian", "unchanged": "Không đổi"}
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -125,15 +125,17 @@ def run_batch(
     as_of: dt.date | None = None,
     executor: str = "local",
     scheduler: str | None = None,
-    notebook: Path | str = NOTEBOOK,
+    notebook: Path | str | None = None,
     progress: bool = True,
 ) -> BatchResult:
     """Run the district report for every requested district × period; see the module docstring.
 
     Raises :class:`ParameterError` before running anything when the arguments are wrong (unknown
-    period or district, no data folder, no notebook).
+    period or district, no data folder, no notebook). ``notebook``: the report notebook (default:
+    the one shipped with eduwb).
     """
     started = time.perf_counter()
+    notebook = notebook_file(NOTEBOOK) if notebook is None else notebook
     data, out, notebook = Path(data).resolve(), Path(out).resolve(), Path(notebook).resolve()
     periods = list(periods or vocab.PERIODS)
     for period in periods:

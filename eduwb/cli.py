@@ -298,12 +298,12 @@ def _dashboard(args: argparse.Namespace) -> int:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from eduwb.batch import NOTEBOOK, run_batch
+    from eduwb.batch import run_batch
 
     result = run_batch(args.data, args.year, args.out, periods=args.period,
                        districts=args.district, force=args.force, workers=args.workers,
                        timeout=args.timeout, as_of=args.as_of, executor=args.executor,
-                       scheduler=args.scheduler, notebook=args.notebook or NOTEBOOK,
+                       scheduler=args.scheduler, notebook=args.notebook,
                        progress=not args.quiet)
     print(result.summary())
     return EXIT_FOUND if result.failed else EXIT_OK

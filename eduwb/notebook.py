@@ -165,6 +165,17 @@ def _problems(problems: list[str]) -> ParameterError:
                           + "\n- ".join(problems))
 
 
+def notebook_file(name: str) -> Path:
+    """A notebook shipped with eduwb (``district_report.ipynb``, ``dashboard.ipynb``...): the
+    ``notebooks/`` folder of the source tree, installed as the package data ``eduwb.notebooks``."""
+    import importlib.resources
+
+    path = Path(str(importlib.resources.files("eduwb.notebooks").joinpath(name)))
+    if not path.is_file():
+        raise ParameterError(f"notebook {name} is missing from the eduwb installation ({path})")
+    return path
+
+
 def fix_list_path(out: Path | str, district: str) -> Path:
     """Where a district's fix list goes in an output folder."""
     return Path(out) / f"{district}.xlsx"

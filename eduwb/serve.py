@@ -18,32 +18,17 @@ from pathlib import Path
 
 from eduwb import dashboard, store
 
-NOTEBOOK = "dashboard.ipynb"
+NOTEBOOK = "dashboard.ipynb"  # shipped in eduwb.notebooks
 CULL_IDLE_SECONDS = 900  # a kernel left by a closed tab is shut down after 15 minutes
 CULL_INTERVAL_SECONDS = 60
-_NOTEBOOK_SOURCE = (
-    "# Bảng điều hành số liệu tiểu học (Voilà). Mọi xử lý nằm trong eduwb.dashboard;\n"
-    "# tham số lấy từ biến môi trường EDUWB_DATA, EDUWB_YEAR, EDUWB_AS_OF, EDUWB_CACHE.\n"
-    "from eduwb.dashboard import app\n\napp()"
-)
 
 
-def notebook_path(cache: Path | str | None = None) -> Path:
-    """``notebooks/dashboard.ipynb`` of the source tree; when eduwb is installed without it, an
-    identical notebook written under the cache folder."""
-    source = Path(__file__).resolve().parent.parent / "notebooks" / NOTEBOOK
-    if source.is_file():
-        return source
-    import nbformat
+def notebook_path() -> Path:
+    """The dashboard notebook shipped with eduwb (``notebooks/dashboard.ipynb`` of the source tree,
+    ``eduwb/notebooks/`` once installed)."""
+    from eduwb.notebook import notebook_file
 
-    target = Path(cache or store.cache_root()) / "notebooks" / NOTEBOOK
-    target.parent.mkdir(parents=True, exist_ok=True)
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(_NOTEBOOK_SOURCE, id="dashboard")]
-    nb.metadata = {"kernelspec": {"display_name": "Python 3", "language": "python",
-                                  "name": "python3"}}
-    nbformat.write(nb, str(target))
-    return target
+    return notebook_file(NOTEBOOK)
 
 
 def prepare(data: Path | str, year: str | None = None, *, cache: Path | str | None = None,
@@ -98,6 +83,6 @@ def start(data: Path | str, *, port: int = 8866, token: str | None = None,
           base_env: dict[str, str] | None = None, **popen: object) -> subprocess.Popen:
     """Start Voilà on the dashboard (snapshots must be prepared first); returns the process.
     ``base_env`` replaces os.environ as the environment the EDUWB_* variables are added to."""
-    cmd = voila_command(notebook_path(cache), port, token)
+    cmd = voila_command(notebook_path(), port, token)
     env = voila_environment(data, year=year, as_of=as_of, cache=cache, base=base_env)
     return subprocess.Popen(cmd, env=env, **popen)  # type: ignore[call-overload]
