@@ -78,6 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     dash.add_argument("--year", help="school year (default: the latest in DATA)")
     dash.add_argument("--cache", type=Path, help="snapshot cache (default: $EDUWB_CACHE, else "
                       "~/.cache/eduwb)")
+    dash.add_argument("--max-sessions", type=int, default=6, help="pages open at once (each "
+                      "holds a kernel of ~200 MB; more get a 'try later' page; default 6)")
 
     batch = sub.add_parser(
         "batch",
@@ -280,7 +282,7 @@ def _dashboard(args: argparse.Namespace) -> int:
     import signal
 
     proc = serve.start(args.data, port=args.port, token=args.token, year=args.year,
-                       as_of=args.as_of, cache=args.cache)
+                       as_of=args.as_of, cache=args.cache, max_sessions=args.max_sessions)
 
     def _stop(signum, frame):
         raise KeyboardInterrupt

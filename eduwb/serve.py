@@ -2,8 +2,8 @@
 
 :func:`prepare` computes (or finds in the cache) every period's snapshot so that the page never
 reconciles; :func:`voila_command` and :func:`voila_environment` build the server's command line
-and environment (sources hidden and tracebacks off — Voilà's defaults —, a preheated pool of one
-kernel, idle kernels culled, an optional token); :func:`start` runs it.
+and environment (sources hidden and tracebacks off — Voilà's defaults —, a bounded number of
+kernels (:mod:`eduwb.sessions`), idle kernels culled, an optional token); :func:`start` runs it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from eduwb import dashboard, store
+from eduwb import dashboard, sessions, store
 
 NOTEBOOK = "dashboard.ipynb"  # shipped in eduwb.notebooks
 CULL_IDLE_SECONDS = 900  # a kernel left by a closed tab is shut down after 15 minutes
@@ -43,14 +43,21 @@ def url(port: int, token: str | None = None) -> str:
     return f"http://127.0.0.1:{port}/" + (f"?token={token}" if token else "")
 
 
-def voila_command(notebook: Path | str, port: int, token: str | None = None) -> list[str]:
-    """The Voilà command line: 127.0.0.1 only, no browser, preheated pool of one kernel, idle
-    kernels culled, no port fallback (the printed address must be right)."""
+def voila_command(notebook: Path | str, port: int, token: str | None = None, *,
+                  max_sessions: int = sessions.MAX_KERNELS,
+                  reclaim_after: float = sessions.RECLAIM_AFTER_SECONDS) -> list[str]:
+    """The Voilà command line: 127.0.0.1 only, no browser, at most ``max_sessions`` kernels
+    (:mod:`eduwb.sessions`: idle pages without a connection make room, else a "try later" page),
+    idle kernels culled, no port fallback (the printed address must be right).
+
+    No preheated pool: Voilà starts pool kernels on its own, outside any limit."""
     cmd = [
         sys.executable, "-m", "voila", str(notebook), "--no-browser",
         "--Voila.ip=127.0.0.1", f"--port={port}", "--Voila.port_retries=0",
-        "--preheat_kernel=True", "--pool_size=1",
         "--strip_sources=True", "--show_tracebacks=False",
+        "--VoilaConfiguration.multi_kernel_manager_class=eduwb.sessions.CappedKernelManager",
+        f"--CappedKernelManager.max_kernels={max_sessions}",
+        f"--CappedKernelManager.reclaim_after={reclaim_after}",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
         "--MappingKernelManager.cull_connected=False",
@@ -80,9 +87,12 @@ def voila_environment(data: Path | str, *, year: str | None = None, as_of: dt.da
 
 def start(data: Path | str, *, port: int = 8866, token: str | None = None,
           year: str | None = None, as_of: dt.date | None = None, cache: Path | str | None = None,
+          max_sessions: int = sessions.MAX_KERNELS,
+          reclaim_after: float = sessions.RECLAIM_AFTER_SECONDS,
           base_env: dict[str, str] | None = None, **popen: object) -> subprocess.Popen:
     """Start Voilà on the dashboard (snapshots must be prepared first); returns the process.
     ``base_env`` replaces os.environ as the environment the EDUWB_* variables are added to."""
-    cmd = voila_command(notebook_path(), port, token)
+    cmd = voila_command(notebook_path(), port, token, max_sessions=max_sessions,
+                        reclaim_after=reclaim_after)
     env = voila_environment(data, year=year, as_of=as_of, cache=cache, base=base_env)
     return subprocess.Popen(cmd, env=env, **popen)  # type: ignore[call-overload]

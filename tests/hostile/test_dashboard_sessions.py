@@ -1,0 +1,74 @@
+"""Issue 10, item 8: loading the dashboard in a loop cannot exhaust the machine: Voilà gets at most
+N kernels; more page loads get a Vietnamese "try later" page (HTTP 503); kernels no page is
+connected to make room once idle. Real HTTP loads against Voilà on the sample."""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from eduwb import serve, sessions
+from tests.test_dashboard import AS_OF, SAMPLE
+from tests.test_dashboard_browser import voila
+
+LIMIT = 2
+RECLAIM = 4.0
+
+
+def load(address: str) -> tuple[int, str]:
+    """GET the page to its end (Voilà streams the executed notebook), as a script would."""
+    try:
+        with urllib.request.urlopen(address, timeout=120) as r:
+            return r.status, r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8", "replace")
+
+
+def kernels_of(pid: int) -> int:
+    """Kernel processes started by the server ``pid``."""
+    n = 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == pid and b"ipykernel" in cmdline:
+            n += 1
+    return n
+
+
+def test_page_loads_beyond_the_limit_get_a_try_later_page(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    serve.prepare(SAMPLE, cache=cache)
+    server = {}
+    with voila(SAMPLE, tmp_path, cache=cache, as_of=AS_OF, max_sessions=LIMIT,
+               reclaim_after=RECLAIM, on_start=lambda p: server.setdefault("pid", p.pid)) as url:
+        first = [load(url) for _ in range(LIMIT)]
+        assert [code for code, _ in first] == [200] * LIMIT
+        with ThreadPoolExecutor(6) as pool:  # a burst: 6 loads at once
+            burst = list(pool.map(load, [url] * 6))
+        codes = sorted(code for code, _ in burst)
+        # Kernels idle for RECLAIM seconds may have made room for one or two; never more.
+        assert codes.count(200) <= LIMIT and codes.count(503) >= 6 - LIMIT, codes
+        assert all(sessions.BUSY_MESSAGE in body for code, body in burst if code == 503)
+        assert kernels_of(server["pid"]) <= LIMIT
+        time.sleep(RECLAIM + 0.5)  # no page is connected to them: idle ones make room
+        code, body = load(url)
+        assert code == 200 and "eduwb" in body
+        assert kernels_of(server["pid"]) <= LIMIT
+
+
+@pytest.mark.parametrize("limit", [1, 6])
+def test_the_limit_is_on_the_command_line(limit: int) -> None:
+    cmd = serve.voila_command("nb.ipynb", 8899, max_sessions=limit)
+    assert f"--CappedKernelManager.max_kernels={limit}" in cmd
+    assert not any(c.startswith("--preheat_kernel=True") for c in cmd)
