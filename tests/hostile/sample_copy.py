@@ -44,7 +44,7 @@ def rewrite_rows(path: Path, make: Callable[[list[list], list], list[list]]) -> 
     body = make(rows[head:], rows[head - 1])
     frame = pd.DataFrame(rows[:head] + body).astype(object)
     frame = frame.where(frame.notna(), None)
-    frame.to_excel(path, header=False, index=False, engine="xlsxwriter")
+    _write(frame, path)
 
 
 def set_cells(path: Path, changes: dict[tuple[int, int], object]) -> None:
@@ -52,8 +52,14 @@ def set_cells(path: Path, changes: dict[tuple[int, int], object]) -> None:
     frame = pd.read_excel(path, header=None, engine="calamine", dtype=object)
     for (row, col), value in changes.items():
         frame.iat[row, col] = value
-    frame = frame.where(frame.notna(), None)
-    frame.to_excel(path, header=False, index=False, engine="xlsxwriter")
+    _write(frame.where(frame.notna(), None), path)
+
+
+def _write(frame: pd.DataFrame, path: Path) -> None:
+    """Cells as given: a text beginning with ``=`` stays a text, as in an office's export."""
+    frame.to_excel(path, header=False, index=False, engine="xlsxwriter",
+                   engine_kwargs={"options": {"strings_to_formulas": False,
+                                              "strings_to_urls": False}})
 
 
 def xlsx_text(path: Path | bytes) -> str:
