@@ -35,8 +35,9 @@ CSS = """
 .eduwb-doc .eduwb-figure b { font-size: 14pt; display: block; }
 .eduwb-doc .eduwb-toc ul { margin: 4px 0 0 0; list-style: none; padding-left: 1em; }
 .eduwb-doc .eduwb-toc a { color: #102a43; text-decoration: none; }
-.eduwb-doc table.eduwb-table { border-collapse: collapse; margin: 4px 0 10px 0; width: 100%;
+.eduwb-doc table.eduwb-table { border-collapse: collapse; margin: 4px 0 10px 0; max-width: 100%;
   font-size: 9.5pt; }
+.eduwb-doc.eduwb-landscape table.eduwb-table { width: 100%; }
 .eduwb-doc table.eduwb-table th, .eduwb-doc table.eduwb-table td { border: 1px solid #bcccdc;
   padding: 2px 6px; vertical-align: top; text-align: left; overflow-wrap: break-word; }
 .eduwb-doc table.eduwb-table th { background: #f0f4f8; }

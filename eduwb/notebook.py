@@ -233,7 +233,8 @@ class DistrictReport:
             CSS, head,
             "<h1>BÁO CÁO ĐỐI CHIẾU SỐ LIỆU TIỂU HỌC GIỮA vnEdu VÀ CSDL NGÀNH</h1>",
             f'<div class="eduwb-sub">{e(self.district_name)}<br/>'
-            f"{e(vocab.PERIOD_LABELS[p.period])} năm học {e(p.year)} · số liệu tính đến ngày "
+            f"Kỳ báo cáo: {e(vocab.PERIOD_LABELS[p.period])}, năm học {e(p.year)} · số liệu "
+            "tính đến ngày "
             f"{p.as_of:%d/%m/%Y}</div>",
             f'<div class="eduwb-notice" data-key="personal-data">{e(PERSONAL_DATA_NOTICE)}</div>',
             f'<div class="eduwb-figures">{boxes}</div>',
