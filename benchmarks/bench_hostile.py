@@ -120,7 +120,7 @@ def bench_province() -> None:
         print(f"province   dau_nam in one process: imports {imports} s, load + reconcile {rec} s, "
               f"write_outputs {write} s (reconciliation.xlsx alone {book} s, "
               f"{int(cells):,} cells in the tables)", flush=True)
-    for i in range(3):
+    for _i in range(3):
         seconds, _, _ = run([*EDUWB, "--help"])
         print(f"start-up   eduwb --help: {seconds:.2f} s", flush=True)
 

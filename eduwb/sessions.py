@@ -57,7 +57,7 @@ class CappedKernelManager(AsyncMappingKernelManager):
 
     async def _reclaim(self) -> None:
         """Shut down idle kernels without a connected page, oldest first, until one is free."""
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         idle = []
         for kid, kernel in list(self._kernels.items()):
             last = getattr(kernel, "last_activity", None)

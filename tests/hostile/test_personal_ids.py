@@ -10,10 +10,18 @@ import pytest
 from eduwb import cli, fixlist
 from eduwb.explore import records_behind, search_people
 from eduwb.notebook import report_of
-from eduwb.reconcile import reconcile, write_outputs
+from eduwb.reconcile import reconcile
 from eduwb.store import from_reconciliation
-from tests.hostile.sample_copy import PERIOD, STAFF_689015, STAFF_689015_VNEDU, YEAR, \
-    copy_sample, header_rows, rewrite_rows, xlsx_text
+from tests.hostile.sample_copy import (
+    PERIOD,
+    STAFF_689015,
+    STAFF_689015_VNEDU,
+    YEAR,
+    copy_sample,
+    header_rows,
+    rewrite_rows,
+    xlsx_text,
+)
 
 # (vnEdu, CSDL) numbers of the school's first two teachers
 IDS = (("001089000837", "001089009999"), ("001089004321", "079089004321"))
@@ -29,7 +37,7 @@ def _vnedu_staff_with_ids(path: Path) -> None:
     header = ["STT", "Mã cán bộ", "Mã định danh Bộ GD&ĐT", "Họ tên", "Ngày sinh", "Giới tính",
               "Dân tộc", "Nhóm chức vụ", "Vị trí việc làm", "Môn giảng dạy",
               "Trình độ chuyên môn", "Hình thức hợp đồng", "Trạng thái", "Số CCCD"]
-    body = [r[:13] + [None] for r in rows[2:]]
+    body = [[*r[:13], None] for r in rows[2:]]
     for i, (vn, _) in enumerate(IDS):
         body[i][13] = vn
     frame = pd.DataFrame([header, *body]).astype(object)
