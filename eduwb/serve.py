@@ -2,8 +2,9 @@
 
 :func:`prepare` computes (or finds in the cache) every period's snapshot so that the page never
 reconciles; :func:`voila_command` and :func:`voila_environment` build the server's command line
-and environment (sources hidden and tracebacks off — Voilà's defaults —, a bounded number of
-kernels (:mod:`eduwb.sessions`), idle kernels culled, an optional token); :func:`start` runs it.
+and environment (sources hidden and tracebacks off — Voilà's defaults —, a preheated pool of one
+kernel, a bounded number of kernels (:mod:`eduwb.sessions`), idle kernels culled, an optional
+token); :func:`start` runs it.
 """
 
 from __future__ import annotations
@@ -46,14 +47,14 @@ def url(port: int, token: str | None = None) -> str:
 def voila_command(notebook: Path | str, port: int, token: str | None = None, *,
                   max_sessions: int = sessions.MAX_KERNELS,
                   reclaim_after: float = sessions.RECLAIM_AFTER_SECONDS) -> list[str]:
-    """The Voilà command line: 127.0.0.1 only, no browser, at most ``max_sessions`` kernels
-    (:mod:`eduwb.sessions`: idle pages without a connection make room, else a "try later" page),
-    idle kernels culled, no port fallback (the printed address must be right).
-
-    No preheated pool: Voilà starts pool kernels on its own, outside any limit."""
+    """The Voilà command line: 127.0.0.1 only, no browser, a preheated pool of one kernel, at most
+    ``max_sessions`` kernels serving pages (:mod:`eduwb.sessions`: idle pages without a connection
+    make room, else a "try later" page), idle kernels culled, no port fallback (the printed address
+    must be right)."""
     cmd = [
         sys.executable, "-m", "voila", str(notebook), "--no-browser",
         "--Voila.ip=127.0.0.1", f"--port={port}", "--Voila.port_retries=0",
+        "--preheat_kernel=True", "--pool_size=1",
         "--strip_sources=True", "--show_tracebacks=False",
         "--VoilaConfiguration.multi_kernel_manager_class=eduwb.sessions.CappedKernelManager",
         f"--CappedKernelManager.max_kernels={max_sessions}",

@@ -1,5 +1,5 @@
 """Issue 10, item 8: loading the dashboard in a loop cannot exhaust the machine: Voilà gets at most
-N kernels; more page loads get a Vietnamese "try later" page (HTTP 503); kernels no page is
+N kernels serving pages (and its one preheated kernel); more page loads get a Vietnamese "try later" page (HTTP 503); kernels no page is
 connected to make room once idle. Real HTTP loads against Voilà on the sample."""
 
 from __future__ import annotations
@@ -31,7 +31,12 @@ def load(address: str) -> tuple[int, str]:
 
 def kernels_of(pid: int) -> int:
     """Kernel processes started by the server ``pid``."""
-    n = 0
+    return len(kernel_processes(pid))
+
+
+def kernel_processes(pid: int) -> list[str]:
+    """The command lines of the kernel processes started by the server ``pid``."""
+    found = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
@@ -42,8 +47,8 @@ def kernels_of(pid: int) -> int:
             continue
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
         if ppid == pid and b"ipykernel" in cmdline:
-            n += 1
-    return n
+            found.append(f"{proc.name}: {cmdline.decode(errors='replace')}")
+    return found
 
 
 def test_page_loads_beyond_the_limit_get_a_try_later_page(tmp_path: Path) -> None:
@@ -60,15 +65,15 @@ def test_page_loads_beyond_the_limit_get_a_try_later_page(tmp_path: Path) -> Non
         # Kernels idle for RECLAIM seconds may have made room for one or two; never more.
         assert codes.count(200) <= LIMIT and codes.count(503) >= 6 - LIMIT, codes
         assert all(sessions.BUSY_MESSAGE in body for code, body in burst if code == 503)
-        assert kernels_of(server["pid"]) <= LIMIT
+        assert kernels_of(server["pid"]) <= LIMIT + 1, kernel_processes(server["pid"])
         time.sleep(RECLAIM + 0.5)  # no page is connected to them: idle ones make room
         code, body = load(url)
         assert code == 200 and "eduwb" in body
-        assert kernels_of(server["pid"]) <= LIMIT
+        assert kernels_of(server["pid"]) <= LIMIT + 1
 
 
 @pytest.mark.parametrize("limit", [1, 6])
 def test_the_limit_is_on_the_command_line(limit: int) -> None:
     cmd = serve.voila_command("nb.ipynb", 8899, max_sessions=limit)
     assert f"--CappedKernelManager.max_kernels={limit}" in cmd
-    assert not any(c.startswith("--preheat_kernel=True") for c in cmd)
+    assert "--preheat_kernel=True" in cmd  # the limit does not cost the preheated first page
