@@ -14,7 +14,7 @@ import pytest
 
 from eduwb import serve, sessions
 from tests.test_dashboard import AS_OF, SAMPLE
-from tests.test_dashboard_browser import voila
+from tests.test_dashboard_browser import CHROMIUM, CHROMIUM_ARGS, new_page, voila
 
 LIMIT = 2
 RECLAIM = 4.0
@@ -77,3 +77,33 @@ def test_the_limit_is_on_the_command_line(limit: int) -> None:
     cmd = serve.voila_command("nb.ipynb", 8899, max_sessions=limit)
     assert f"--CappedKernelManager.max_kernels={limit}" in cmd
     assert "--preheat_kernel=True" in cmd  # the limit does not cost the preheated first page
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent")
+def test_an_open_page_is_never_reclaimed(tmp_path: Path) -> None:
+    """A person's page (connected to its kernel) keeps it however long it is idle: scripted loads
+    get the "try later" page; once the person closes the tab, the next load is served."""
+    from playwright.sync_api import sync_playwright
+
+    cache = tmp_path / "cache"
+    serve.prepare(SAMPLE, cache=cache)
+    with voila(SAMPLE, tmp_path, cache=cache, as_of=AS_OF, max_sessions=1,
+               reclaim_after=1.0) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = new_page(browser)
+            page.goto(url)
+            page.wait_for_selector(".eduwb-tile[data-key=findings]", timeout=40_000)
+            time.sleep(2.0)  # idle longer than reclaim_after, but connected
+            code, body = load(url)
+            assert code == 503 and sessions.BUSY_MESSAGE in body
+            page.locator(".eduwb-period button").nth(2).click()  # the page still works
+            page.wait_for_function("document.querySelector('.eduwb-period button.mod-active')"
+                                   ".innerText.includes('Cuối năm')", timeout=20_000)
+            page.close(run_before_unload=True)  # Voilà shuts the page's kernel down
+            deadline = time.monotonic() + 20
+            while (code := load(url)[0]) != 200 and time.monotonic() < deadline:
+                time.sleep(1.0)
+            assert code == 200
+        finally:
+            browser.close()
