@@ -1,7 +1,7 @@
 """The dashboard as a person sees it: Voilà on the sample, driven in headless Chromium (Playwright).
 
-Starts `eduwb.serve` (Voilà, preheated pool, a bounded number of kernels) on a free loopback port with HOME, JUPYTER_*,
-MPLCONFIGDIR and TMPDIR in a temporary folder, then checks the numbers shown against those eduwb
+Starts `eduwb.serve` (Voilà, preheated pool, bounded kernels) on a free loopback port with HOME,
+JUPYTER_*, MPLCONFIGDIR and TMPDIR in a temporary folder, then checks the numbers shown against those eduwb
 computes, changes the period, drills into a district and a school, downloads the fix list, checks
 that no person's name of the sample appears, and that an unreadable data folder gives a Vietnamese
 message. Screenshots go to tests/artifacts/. Skipped only when /usr/bin/chromium is absent

@@ -1,6 +1,7 @@
 """Issue 10, item 8: loading the dashboard in a loop cannot exhaust the machine: Voilà gets at most
-N kernels serving pages (and its one preheated kernel); more page loads get a Vietnamese "try later" page (HTTP 503); kernels no page is
-connected to make room once idle. Real HTTP loads against Voilà on the sample."""
+N kernels serving pages (and its one preheated kernel); more page loads get a Vietnamese "try
+later" page (HTTP 503); kernels no page is connected to make room once idle, a person's open page
+never. Real HTTP loads (and a real browser) against Voilà on the sample."""
 
 from __future__ import annotations
 
