@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from pathlib import Path
 
 import numpy as np
@@ -177,20 +176,19 @@ def workbook_options(*, in_memory: bool = False) -> dict[str, bool]:
 def table_sheet(book, name: str, frame: pd.DataFrame, head,
                 titles: list[str] | None = None) -> None:
     """One table on its own sheet: titled header row (``COLUMN_TITLES`` by default), frozen, with
-    filters; numbers as numbers, dates as dd/mm/yyyy, flags as x, missing values and false flags
-    empty, text always a string. The data rows are rendered column by column (see
-    :func:`_rows_xml`), not cell by cell through xlsxwriter: a province's findings take a fraction
-    of a second."""
+    filters; numbers as numbers, dates as dd/mm/yyyy, flags as x, missing values empty, text always
+    a string. The data rows are rendered column by column (:func:`_rows_xml`), not cell by cell
+    through xlsxwriter: a province's findings take a fraction of a second, and the file is the one
+    writing them cell by cell would give, byte for byte."""
     ws = book.add_worksheet(name[:31], worksheet_class=_table_worksheet())
     titles = titles or [COLUMN_TITLES.get(c, str(c)) for c in frame.columns]
     ws.write_row(0, 0, titles, head)
-    ws.rows_xml = _rows_xml(frame)
-    if len(frame) and len(frame.columns):
-        ws.extend_to(len(frame), len(frame.columns) - 1)
+    ws.rows_xml, last = _rows_xml(frame, ws.str_table)
+    if last:
+        ws.extend_to(last, len(frame.columns) - 1)
     for j, col in enumerate(frame.columns):
-        shown = frame[col].iloc[:200]
-        lengths = [len(_text(v)) for v in shown.tolist() if not _missing(v)]
-        width = max([len(titles[j]), *lengths]) if len(frame) else 12
+        values = frame[col].iloc[:200].tolist()
+        width = max([len(titles[j])] + [len(str(v)) for v in values]) if values else 12
         ws.set_column(j, j, min(max(width + 2, 8), 60))
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(len(frame), 1), max(len(frame.columns) - 1, 0))
@@ -225,31 +223,45 @@ def _table_worksheet():
     return _TABLE_WORKSHEET
 
 
-def _rows_xml(frame: pd.DataFrame) -> str:
-    """The ``<row>`` elements of ``frame`` from the sheet's second row on, as SpreadsheetML.
+def _rows_xml(frame: pd.DataFrame, strings) -> tuple[str, int]:
+    """The ``<row>`` elements of ``frame`` from the sheet's second row on, as SpreadsheetML, and
+    the last sheet row holding a cell (0: none).
 
-    Each column's distinct values are rendered once (numbers as numbers, text as inline strings
-    escaped as Excel escapes them), then the cells and rows are joined by pyarrow, without a
-    Python step per cell.
+    Each column's distinct values are rendered once (numbers as numbers, text through the
+    workbook's shared string table ``strings``, in the order and with the counts that writing the
+    cells column by column gives), then cells and rows are joined by pyarrow, without a Python step
+    per cell. Rows carry xlsxwriter's ``spans`` (the columns used per block of 16 rows).
     """
     if frame.empty or not len(frame.columns):
-        return ""
-    import numpy as np
+        return "", 0
     import pyarrow as pa
     import pyarrow.compute as pc
     from xlsxwriter.utility import xl_col_to_name
 
-    numbers = pa.array(np.arange(2, len(frame) + 2).astype(str))
-    cells = []
+    n, width = len(frame), len(frame.columns)
+    numbers = pa.array(np.arange(2, n + 2).astype(str))
+    cells, present = [], np.zeros((n, width), dtype=bool)
     for j, col in enumerate(frame.columns):
-        tail = pa.array(_fragments(frame[col]), type=pa.string())
+        tail = pa.array(_fragments(frame[col], strings), type=pa.string())
+        present[:, j] = ~np.asarray(tail.is_null())
         cell = pc.binary_join_element_wise(f'<c r="{xl_col_to_name(j)}', numbers, tail, "")
         cells.append(pc.fill_null(cell, ""))
-    rows = pc.binary_join_element_wise('<row r="', numbers, '">', *cells, "</row>", "")
-    return "".join(rows.to_pylist())
+    # Spans per block of 16 sheet rows (0-based row // 16); block 0 holds the header's columns.
+    block = (np.arange(n) + 1) // 16
+    used = np.zeros((block[-1] + 1, width), dtype=bool)
+    np.logical_or.at(used, block, present)
+    used[0, :] = True
+    first = used.argmax(axis=1) + 1
+    last = width - used[:, ::-1].argmax(axis=1)
+    spans = pa.array([f"{a}:{b}" for a, b in zip(first, last, strict=True)])
+    rows = pc.binary_join_element_wise('<row r="', numbers, '" spans="',
+                                       pc.take(spans, pa.array(block)), '">', *cells, "</row>", "")
+    kept = present.any(axis=1)  # xlsxwriter writes no row without a cell
+    text = rows.filter(pa.array(kept)) if not kept.all() else rows
+    return "".join(text.to_pylist()), int(np.flatnonzero(kept)[-1]) + 1 if kept.any() else 0
 
 
-def _fragments(column: pd.Series) -> list[str | None]:
+def _fragments(column: pd.Series, strings) -> list[str | None]:
     """Each value's cell XML after its reference (None: no cell), one rendering per distinct
     value."""
     values = column.astype(object) if column.dtype == bool else column
@@ -257,47 +269,30 @@ def _fragments(column: pd.Series) -> list[str | None]:
     uniques = list(np.asarray(uniques, dtype=object)) if len(uniques) else []
     flags = [isinstance(u, bool | np.bool_) for u in uniques]
     if any(flags) and not all(flags):  # True and 1 are one key to factorize: keep them apart
-        return [_fragment(v) for v in column.tolist()]
-    table = [_fragment(u) for u in uniques] + [None]
+        return [_fragment(v, strings) for v in column.tolist()]
+    uses = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    table = [_fragment(u, strings, int(k)) for u, k in zip(uniques, uses, strict=True)] + [None]
     return [table[c] for c in codes]
 
 
-def _fragment(value: object) -> str | None:
+def _fragment(value: object, strings, uses: int = 1) -> str | None:
+    """One value's cell XML after its reference; a text counts ``uses`` times in the table."""
     if _missing(value):
         return None
     if isinstance(value, bool | np.bool_):
-        return _inline("x") if value else None
-    if isinstance(value, int | float | np.integer | np.floating):
+        value = "x" if value else ""
+    elif isinstance(value, int | float | np.integer | np.floating):
         if not math.isfinite(value):
             return None
         return f'"><v>{value:.16G}</v></c>'
-    text = _text(value)
-    return _inline(text) if text else None  # an empty text is an empty cell, as in xlsxwriter
-
-
-def _text(value: object) -> str:
-    if isinstance(value, dt.date):
-        return value.strftime("%d/%m/%Y")
-    if isinstance(value, bool | np.bool_):
-        return "x" if value else ""
-    return str(value)
-
-
-def _inline(text: str) -> str:
-    """An inline string cell's XML (after its reference), escaped as xlsxwriter escapes strings."""
-    if len(text) > 32767:  # Excel's limit; xlsxwriter truncates too
-        text = text[:32767]
-    text = _CONTROL_ESCAPE.sub(r"_x005F\1", text)
-    text = _CONTROL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-    return f'" t="inlineStr"><is><t{space}>{text}</t></is></c>'
+    elif isinstance(value, dt.date):
+        value = value.strftime("%d/%m/%Y")
+    index = strings._get_shared_string_index(str(value)[:32767])  # Excel's limit, as xlsxwriter
+    strings.count += uses - 1
+    return f'" t="s"><v>{index}</v></c>'
 
 
 def _missing(value: object) -> bool:
     return value is None or value is pd.NA or value is pd.NaT or (
         isinstance(value, float) and value != value)
 
-
-_CONTROL_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
-_CONTROL = re.compile(r"[\x00-\x08\x0B-\x1F]")
