@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from eduwb import indicators, vocab
-from eduwb.document import Html, document, e, items, table, toc
+from eduwb.document import Html, document, e, fmt_number, items, table, toc
 from eduwb.errors import EduwbError, ParameterError
 from eduwb.load import check_year_period
 from eduwb.registry import load_registry
@@ -222,7 +222,7 @@ class DistrictReport:
                 f"{e(office_name(self.district_name, p.district))}</div>"
                 f"<div>{e(NATION)}<br/>{e(MOTTO)}</div></div>")
         figures = [
-            ("Sai lệch giữa hai hệ thống", f"{len(self.snapshot.findings):,}".replace(",", ".")),
+            ("Sai lệch giữa hai hệ thống", fmt_number(len(self.snapshot.findings))),
             ("Trường đã gửi báo cáo", f"{int(d['schools_sent'])}/{int(d['schools'])}"),
             ("Báo cáo của phòng", STATUS_LABELS[d["status"]]),
             ("Chênh lệch giải thích được", _percent(self.explained_share())),
@@ -418,8 +418,8 @@ class DistrictReport:
             note = (f'Danh sách cần sửa của từng trường (mỗi trường một trang tính): tệp '
                     f'<a href="{e(path.name)}">{e(path.name)}</a>.')
         if self._tasks_in_excel_only():
-            note += (f" Danh sách có {n:,} việc, quá dài để in: phụ lục chỉ liệt kê số việc của "
-                     "từng trường, chi tiết xem trong tệp Excel.").replace(",", ".")
+            note += (f" Danh sách có {fmt_number(n)} việc, quá dài để in: chi tiết xem trong tệp "
+                     "Excel; số việc của từng trường ở bảng trên.")
         elif n:
             note += " Phụ lục cuối báo cáo liệt kê đủ các việc cần làm của từng trường."
         return document(f"<p>{note}</p>")
@@ -431,9 +431,8 @@ class DistrictReport:
         parts = [f'<h2 class="eduwb-section" id="{e(anchor)}">{e(title)}</h2>']
         tasks = self.fix_list()
         if self._tasks_in_excel_only():
-            parts.append(f'<p>{len(tasks):,} việc cần làm: xem tệp Excel danh sách cần sửa '
-                         "(mỗi trường một trang tính). Số việc của từng trường ở mục 5.</p>"
-                         .replace(",", "."))
+            parts.append(f"<p>{fmt_number(len(tasks))} việc cần làm: xem tệp Excel danh sách cần "
+                         "sửa (mỗi trường một trang tính). Số việc của từng trường ở mục 5.</p>")
             return document(*parts)
         if tasks.empty:
             parts.append("<p>Không có việc cần làm: vnEdu và CSDL ngành khớp nhau.</p>")
