@@ -2,36 +2,68 @@
 
 The facade: load a period, reconcile it, keep a snapshot, track deadlines, print the forms.
 Everything else is reachable through its module (``eduwb.read``, ``eduwb.match``...).
+
+Names are imported on first use (PEP 562), so that ``eduwb --help``, a bad argument or the
+dashboard server do not pay for pandas and the pipeline.
 """
 
-from eduwb.calendar import Deadlines, deadlines
-from eduwb.errors import EduwbError, ParameterError, ReadError, RegistryError
-from eduwb.forms import write_district_form, write_school_form
-from eduwb.load import Period, load_period
-from eduwb.reconcile import Reconciliation, reconcile
-from eduwb.registry import Registry, load_registry
-from eduwb.store import Snapshot, snapshot
-from eduwb.tracking import Tracking, track
+from __future__ import annotations
 
-__all__ = [
-    "Deadlines",
-    "EduwbError",
-    "ParameterError",
-    "Period",
-    "ReadError",
-    "Reconciliation",
-    "Registry",
-    "RegistryError",
-    "Snapshot",
-    "Tracking",
-    "__version__",
-    "deadlines",
-    "load_period",
-    "load_registry",
-    "reconcile",
-    "snapshot",
-    "track",
-    "write_district_form",
-    "write_school_form",
-]
+import importlib
+import sys
+import types
+from typing import Any
+
+# name → module that defines it
+_FACADE: dict[str, str] = {
+    "Deadlines": "eduwb.calendar",
+    "deadlines": "eduwb.calendar",
+    "EduwbError": "eduwb.errors",
+    "ParameterError": "eduwb.errors",
+    "ReadError": "eduwb.errors",
+    "RegistryError": "eduwb.errors",
+    "write_district_form": "eduwb.forms",
+    "write_school_form": "eduwb.forms",
+    "Period": "eduwb.load",
+    "load_period": "eduwb.load",
+    "Reconciliation": "eduwb.reconcile",
+    "reconcile": "eduwb.reconcile",
+    "Registry": "eduwb.registry",
+    "load_registry": "eduwb.registry",
+    "Snapshot": "eduwb.store",
+    "snapshot": "eduwb.store",
+    "Tracking": "eduwb.tracking",
+    "track": "eduwb.tracking",
+}
+
+__all__ = sorted([*_FACADE, "__version__"])
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FACADE:
+        value = getattr(importlib.import_module(_FACADE[name]), name)
+        if name != "reconcile":  # see _Package
+            globals()[name] = value
+        return value
+    raise AttributeError(f"module 'eduwb' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_FACADE})
+
+
+class _Package(types.ModuleType):
+    """``eduwb.reconcile`` is the function of the facade, although a submodule has the same name
+    (importing a submodule sets it as an attribute of the package; this property ignores that)."""
+
+    @property
+    def reconcile(self) -> Any:
+        return importlib.import_module("eduwb.reconcile").reconcile
+
+    @reconcile.setter
+    def reconcile(self, value: Any) -> None:
+        pass
+
+
+sys.modules[__name__].__class__ = _Package

@@ -29,14 +29,15 @@ from pathlib import Path
 from typing import Any
 
 from eduwb import store, vocab
+from eduwb.console import one_line
 from eduwb.errors import ParameterError
 from eduwb.load import check_year_period
-from eduwb.notebook import check_parameters
+from eduwb.notebook import check_parameters, notebook_file
 from eduwb.registry import load_registry
 
 log = logging.getLogger(__name__)
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "district_report.ipynb"
+NOTEBOOK = "district_report.ipynb"  # shipped in eduwb.notebooks (see eduwb.notebook.notebook_file)
 KERNEL = "python3"
 STATUS_LABELS = {"ok": "Xong", "failed": "Lỗi", "timeout": "Quá thời gian", "unchanged": "Không đổi"}
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -106,7 +107,7 @@ class BatchResult:
         lines = [f"{len(self.outcomes)} báo cáo trong {self.seconds:.1f} s: {n['ok']} xong, "
                  f"{n['unchanged']} không đổi, {n['failed'] + n['timeout']} lỗi"]
         for o in self.failed:
-            lines.append(f"  LỖI {o.year} {o.period} phòng {o.district}: {o.error}")
+            lines.append(one_line(f"  LỖI {o.year} {o.period} phòng {o.district}: {o.error}"))
         lines.append(f"Mục lục: {self.index}")
         return "\n".join(lines)
 
@@ -124,15 +125,17 @@ def run_batch(
     as_of: dt.date | None = None,
     executor: str = "local",
     scheduler: str | None = None,
-    notebook: Path | str = NOTEBOOK,
+    notebook: Path | str | None = None,
     progress: bool = True,
 ) -> BatchResult:
     """Run the district report for every requested district × period; see the module docstring.
 
     Raises :class:`ParameterError` before running anything when the arguments are wrong (unknown
-    period or district, no data folder, no notebook).
+    period or district, no data folder, no notebook). ``notebook``: the report notebook (default:
+    the one shipped with eduwb).
     """
     started = time.perf_counter()
+    notebook = notebook_file(NOTEBOOK) if notebook is None else notebook
     data, out, notebook = Path(data).resolve(), Path(out).resolve(), Path(notebook).resolve()
     periods = list(periods or vocab.PERIODS)
     for period in periods:
@@ -141,6 +144,11 @@ def run_batch(
         raise ParameterError(f"notebook {notebook} not found")
     if not data.is_dir():
         raise ParameterError(f"data folder {data} does not exist")
+    try:  # before any worker starts (a worker that cannot write its log breaks the pool)
+        (out / ".logs").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ParameterError(f"output folder {one_line(out)}: {exc.strerror or exc} "
+                             f"({one_line(exc.filename or out)})") from None
     registry = load_registry(data)
     known = sorted(set(registry.schools["district_code"]))
     districts = list(districts or known)
@@ -177,7 +185,8 @@ def run_batch(
                 for o in _run(pool, todo, data, year, cache, snap_seconds, bar.update):
                     outcomes[o.period, o.district] = o
                     if o.failed:
-                        bar.write(f"LỖI {o.period} phòng {o.district}: {o.error}", file=sys.stderr)
+                        bar.write(one_line(f"LỖI {o.period} phòng {o.district}: {o.error}"),
+                                  file=sys.stderr)
             finally:
                 bar.close()
     ordered = [outcomes[j.period, j.district] for j in jobs]
@@ -294,12 +303,19 @@ def fail_job(job: Job, error: str) -> Outcome:
     return outcome
 
 
+# Cells tagged so stay in the notebook and out of the printed report (a note for analysts).
+NOTEBOOK_ONLY_TAG = "notebook-only"
+
+
 def export_html(notebook: Path, path: Path, title: str) -> Path:
-    """The executed notebook as HTML without code cells or prompts."""
+    """The executed notebook as HTML without code cells, prompts or notebook-only cells."""
     import nbformat
     from nbconvert import HTMLExporter
+    from traitlets.config import Config
 
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
+    config = Config({"TagRemovePreprocessor": {"enabled": True,
+                                               "remove_cell_tags": {NOTEBOOK_ONLY_TAG}}})
+    exporter = HTMLExporter(config=config, exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
     nb = nbformat.read(str(notebook), as_version=4)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})

@@ -11,10 +11,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import os
 import sys
 from pathlib import Path
 
 from eduwb import vocab
+from eduwb.console import OneLineFormatter, one_line
 from eduwb.errors import EduwbError
 
 EXIT_OK, EXIT_FOUND, EXIT_FAILED = 0, 1, 2
@@ -97,6 +99,8 @@ def _parser() -> argparse.ArgumentParser:
     dash.add_argument("--year", help="school year (default: the latest in DATA)")
     dash.add_argument("--cache", type=Path, help="snapshot cache (default: $EDUWB_CACHE, else "
                       "~/.cache/eduwb)")
+    dash.add_argument("--max-sessions", type=int, default=6, help="pages open at once (each "
+                      "holds a kernel of ~200 MB; more get a 'try later' page; default 6)")
 
     batch = sub.add_parser(
         "batch",
@@ -159,11 +163,40 @@ def main(argv: list[str] | None = None) -> int:
         format="%(message)s",
         stream=sys.stderr,
     )
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(OneLineFormatter("%(message)s"))
+    if getattr(args, "period", None) and getattr(args, "out", "") is None:
+        args.out = Path("out") / args.year / args.period  # the default, checked like a given one
+    for option in ("out", "cache"):
+        path = getattr(args, option, None)
+        problem = _folder_problem(path) if path is not None else None
+        if problem:
+            print(f"eduwb: --{option} {one_line(path)}: {problem}", file=sys.stderr)
+            return EXIT_FAILED
     try:
         return _COMMANDS[args.command](args)
     except EduwbError as exc:
-        print(f"eduwb: {exc}", file=sys.stderr)
+        for i, line in enumerate(str(exc).split("\n- ")):  # a listed problem per line
+            print(("eduwb: " if i == 0 else "- ") + one_line(line), file=sys.stderr)
         return EXIT_FAILED
+    except OSError as exc:  # a folder that cannot be written, a full disk...: say so in a line
+        where = f" {one_line(exc.filename)}" if exc.filename else ""
+        print(f"eduwb:{where}: {one_line(exc.strerror or exc)}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _folder_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be an output folder, in Vietnamese and English (None: it can)."""
+    if path.exists() and not path.is_dir():
+        return "là một tệp, không phải thư mục / is a file, not a folder"
+    parent = path
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{one_line(parent)} là một tệp, không phải thư mục / is a file, not a folder"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"không ghi được vào {one_line(parent)} / {one_line(parent)} is not writable"
+    return None
 
 
 def _sample(args: argparse.Namespace) -> int:
@@ -214,10 +247,10 @@ def _report_problems(period) -> None:
     for rej in period.rejected.itertuples(index=False):
         where = f"{rej.file}, sheet {rej.sheet or '-'}, row {rej.row}"
         col = f", column {rej.column}" if rej.column else ""
-        print(f"{where}{col}: {rej.reason}", file=sys.stderr)
+        print(one_line(f"{where}{col}: {rej.reason}"), file=sys.stderr)
     rep = period.load_report
     for r in rep[rep["message"] != ""].itertuples(index=False):
-        print(f"{r.file}: {r.message}", file=sys.stderr)
+        print(one_line(f"{r.file}: {r.message}"), file=sys.stderr)
 
 
 def _reconcile(args: argparse.Namespace) -> int:
@@ -401,7 +434,7 @@ def _dashboard(args: argparse.Namespace) -> int:
     import signal
 
     proc = serve.start(args.data, port=args.port, token=args.token, year=args.year,
-                       as_of=args.as_of, cache=args.cache)
+                       as_of=args.as_of, cache=args.cache, max_sessions=args.max_sessions)
 
     def _stop(signum, frame):
         raise KeyboardInterrupt
@@ -419,12 +452,12 @@ def _dashboard(args: argparse.Namespace) -> int:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from eduwb.batch import NOTEBOOK, run_batch
+    from eduwb.batch import run_batch
 
     result = run_batch(args.data, args.year, args.out, periods=args.period,
                        districts=args.district, force=args.force, workers=args.workers,
                        timeout=args.timeout, as_of=args.as_of, executor=args.executor,
-                       scheduler=args.scheduler, notebook=args.notebook or NOTEBOOK,
+                       scheduler=args.scheduler, notebook=args.notebook,
                        progress=not args.quiet)
     print(result.summary())
     return EXIT_FOUND if result.failed else EXIT_OK

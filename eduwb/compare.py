@@ -12,7 +12,6 @@ and ``_pair`` (a linked pair's id) let :mod:`eduwb.explain` trace each finding t
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -268,18 +267,14 @@ def _duplicates(frame: pd.DataFrame, kind: str, system: str, out: _Findings,
             for idx in groups:
                 union(list(labels[idx]))
             continue
-        codes = frame.loc[labels, "moet_id"]
+        codes = frame["moet_id"].iloc[at]
         known: set = set()
         if other_codes is not None:
             cand = codes.dropna().unique()
             known = set(other_codes[other_codes.isin(cand).to_numpy()].unique())
-        for idx in groups:
-            members = list(labels[idx])
-            for a, b in itertools.combinations(members, 2):
-                ca, cb = codes[a], codes[b]
-                if not (pd.notna(ca) and pd.notna(cb) and ca != cb and ca in known
-                        and cb in known):
-                    union([a, b])
+        distinct = (codes.notna() & codes.isin(known)).to_numpy()
+        for idx in split_groups(key.iloc[at].to_numpy(), codes.to_numpy(dtype=object), distinct):
+            union(list(labels[idx]))
     if kind in PEOPLE_COMPARED and "moet_id" in frame:
         code = pd.Series(key_of(("moet_id",)))
         coded = frame.loc[((code >= 0) & code.duplicated(keep=False)).to_numpy(),
@@ -309,6 +304,24 @@ def _duplicates(frame: pd.DataFrame, kind: str, system: str, out: _Findings,
         for i in group:
             out.duplicate(next(rows), i, system, group)
     return keep
+
+
+def split_groups(group: np.ndarray, codes: np.ndarray, distinct: np.ndarray) -> list[np.ndarray]:
+    """The duplicate groups of same-name-and-birth-date records, split where records are two people.
+
+    ``group``: each record's group id; ``codes``: its MOET code; ``distinct``: its code is one the
+    other system holds. Two records of a group are the same person unless both have such codes and
+    the codes differ; the connected parts of that rule are returned (positions, groups of 2 or
+    more). One record without such a code joins the whole group, so a group splits by code only
+    when every record has one: linear, where comparing every pair was quadratic in a group's size.
+    """
+    if not len(group):
+        return []
+    plain = pd.Series(~distinct).groupby(group).transform("any").to_numpy()
+    code_ids, _ = pd.factorize(pd.Series(codes, dtype=object), use_na_sentinel=True)
+    sub = np.where(plain, -1, code_ids)
+    parts = pd.DataFrame({"g": group, "s": sub}).groupby(["g", "s"], sort=False).indices
+    return [idx for idx in parts.values() if len(idx) > 1]
 
 
 def _left(group: pd.DataFrame, kind: str) -> np.ndarray:
@@ -582,6 +595,21 @@ def missing_exports(period: Period) -> dict[str, set[tuple[str, str]]]:
 
 # --- building finding rows --------------------------------------------------------------------------
 
+# Fields holding personal ID numbers (Số định danh cá nhân, CCCD, CMND): compared, never shown.
+PERSONAL_ID_FIELDS = frozenset({"personal_id"})
+SHOWN_ID_DIGITS = 4
+
+
+def mask_personal_id(value: str) -> str:
+    """A personal ID number as outputs may show it: its last 4 characters, the others as ``*``
+    (``001089000837`` → ``********0837``); one of 4 characters or fewer is hidden whole."""
+    if not value:
+        return value
+    if len(value) <= SHOWN_ID_DIGITS:
+        return "*" * len(value)
+    return "*" * (len(value) - SHOWN_ID_DIGITS) + value[-SHOWN_ID_DIGITS:]
+
+
 
 def show(value: object) -> str:
     """A canonical value as text for the findings (dates ISO, flags x/blank)."""
@@ -699,7 +727,10 @@ class _Findings:
                  a: object, b: object) -> None:
         rec = self._base(rv["school_code"], "field_mismatch")
         rec.update(self._who(rv, rc))
-        rec.update({"field": field, "vnedu_value": show(a), "csdl_value": show(b),
+        shown_a, shown_b = show(a), show(b)
+        if field in PERSONAL_ID_FIELDS:  # for matching only: never printed in full
+            shown_a, shown_b = mask_personal_id(shown_a), mask_personal_id(shown_b)
+        rec.update({"field": field, "vnedu_value": shown_a, "csdl_value": shown_b,
                     "_v": iv, "_c": ic, "_pair": pair})
         label = FIELD_LABELS.get(field, field)
         if _absent(a):
@@ -707,6 +738,8 @@ class _Findings:
         else:
             rec["action"] = (f"Kiểm tra {label} trên vnEdu (sửa nếu sai), rồi đồng bộ lại từ vnEdu; "
                              "không sửa tay trên CSDL ngành")
+            if field in PERSONAL_ID_FIELDS and shown_a and shown_a == shown_b:
+                rec["action"] += " (hai số khác nhau ở các chữ số đầu)"
         self.rows.append(tuple(rec[c] for c in FINDING_COLUMNS))
 
     def school_missing(self, code: str, kind: str, system: str, held: int) -> None:

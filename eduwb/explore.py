@@ -16,6 +16,7 @@ system contributes every record of the other system. The contributions listed by
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -361,7 +362,7 @@ class Explorer:
             rec = self.reconciliation()
             table = gaps(rec, self.unit, self.indicator.value)
         except Exception as exc:  # shown, not raised: a callback's traceback helps nobody
-            self.message.value = f"<b>Lỗi:</b> {exc}"
+            self.message.value = f"<b>Lỗi:</b> {html.escape(str(exc))}"
             return
         self.state["gaps"] = table
         with_gap = table[table["diff"].fillna(0) != 0]
@@ -417,7 +418,7 @@ class Explorer:
         if len(self.state.get("people", ())):
             frames["Tìm kiếm"] = self.people_table()
         path = export_selection(frames, self.out / name)
-        self.message.value = f"Đã ghi <code>{path.name}</code>."
+        self.message.value = f"Đã ghi <code>{html.escape(path.name)}</code>."
         return path
 
     def widget(self):
@@ -438,4 +439,4 @@ def _html(frame: pd.DataFrame, limit: int = 500) -> str:
     more = f"<p>… và {len(frame) - limit} dòng nữa (xem tệp Excel).</p>" if len(frame) > limit else ""
     if frame.empty:
         return "<p><i>Không có dòng nào.</i></p>"
-    return frame.head(limit).to_html(index=False, na_rep="", border=0) + more
+    return frame.head(limit).to_html(index=False, na_rep="", border=0, escape=True) + more

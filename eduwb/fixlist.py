@@ -50,12 +50,12 @@ def fix_list_bytes(report: DistrictReport) -> bytes:
                 f"- tính đến {p.as_of:%d/%m/%Y}")
     summary = report.fix_summary().reset_index()
     ws = book.add_worksheet("Tổng hợp")
-    ws.write(0, 0, "DANH SÁCH CẦN SỬA: ĐỐI CHIẾU vnEdu - CSDL NGÀNH", fmt["title"])
-    ws.write(1, 0, subtitle)
-    ws.write(2, 0, "Mỗi trường một trang tính; cột \"Làm trên\" cho biết mở hệ thống nào.")
+    ws.write_string(0, 0, "DANH SÁCH CẦN SỬA: ĐỐI CHIẾU vnEdu - CSDL NGÀNH", fmt["title"])
+    ws.write_string(1, 0, subtitle)
+    ws.write_string(2, 0, "Mỗi trường một trang tính; cột \"Làm trên\" cho biết mở hệ thống nào.")
     _write_table(ws, 4, summary, list(summary.columns), fmt)
     last = 4 + len(summary) + 1
-    ws.write(last, 0, "Tổng cộng", fmt["total"])
+    ws.write_string(last, 0, "Tổng cộng", fmt["total"])
     for j, col in enumerate(summary.columns[2:], start=2):
         ws.write_number(last, j, int(summary[col].sum()), fmt["total"])
     ws.set_column(0, 0, 12)
@@ -69,9 +69,9 @@ def fix_list_bytes(report: DistrictReport) -> bytes:
     for code in sorted(report.school_names):
         mine = tasks[tasks["school_code"] == code][columns]
         ws = book.add_worksheet(code)
-        ws.write(0, 0, f"{report.school_names[code]} ({code})", fmt["title"])
-        ws.write(1, 0, subtitle)
-        ws.write(2, 0, f"{len(mine)} việc cần làm" if len(mine) else
+        ws.write_string(0, 0, f"{report.school_names[code]} ({code})", fmt["title"])
+        ws.write_string(1, 0, subtitle)
+        ws.write_string(2, 0, f"{len(mine)} việc cần làm" if len(mine) else
                  "Không có sai lệch giữa vnEdu và CSDL ngành.")
         _write_table(ws, 4, mine, [FIX_COLUMNS[c] for c in columns], fmt)
         for j, col in enumerate(columns):

@@ -212,11 +212,11 @@ def write_district_form(result: Any, district: str, path: Path | str) -> Path:
             groups[-1] = (c.group, groups[-1][1], j)
         else:
             groups.append((c.group, j, j))
-        ws.write(h1, j, c.label, fmt["head"])
+        ws.write_string(h1, j, c.label, fmt["head"])
         j += 1
     for group, a, b in groups:
         if a == b:
-            ws.write(h0, a, group, fmt["head"])
+            ws.write_string(h0, a, group, fmt["head"])
         else:
             ws.merge_range(h0, a, h0, b, group, fmt["head"])
     ws.set_row(h0, 20)
@@ -235,7 +235,7 @@ def write_district_form(result: Any, district: str, path: Path | str) -> Path:
         for k, c in enumerate(cols, start=3):
             _write_count(ws, r, k, rec[f"{c.group}|{c.label}"], num)
         r += 1
-    ws.write(r + 1, 0, MISSING_NOTE, fmt["note"])
+    ws.write_string(r + 1, 0, MISSING_NOTE, fmt["note"])
     _signature_block(ws, fmt, r + 3, ncols, place_name(name), "TRƯỞNG PHÒNG")
     ws.set_column(0, 0, 5)
     ws.set_column(1, 1, 10)
@@ -262,7 +262,7 @@ def write_school_form(result: Any, school: str, path: Path | str) -> Path:
                        period, school=school, line_chars=42)
     h = top
     for j, title in enumerate(("STT", "Chỉ tiêu", "Đơn vị tính", *SCHOOL_VALUE_COLUMNS)):
-        ws.write(h, j, title, fmt["head"])
+        ws.write_string(h, j, title, fmt["head"])
     ws.set_row(h, 32)
     r = h + 1
     n = 0
@@ -276,7 +276,7 @@ def write_school_form(result: Any, school: str, path: Path | str) -> Path:
         for k, t in enumerate(SCHOOL_VALUE_COLUMNS, start=3):
             _write_count(ws, r, k, row[t], fmt["num"])
         r += 1
-    ws.write(r + 1, 0, MISSING_NOTE, fmt["note"])
+    ws.write_string(r + 1, 0, MISSING_NOTE, fmt["note"])
     _signature_block(ws, fmt, r + 3, ncols, place_name(dname), "HIỆU TRƯỞNG")
     ws.set_column(0, 0, 5)
     ws.set_column(1, 1, 34)
@@ -295,9 +295,11 @@ def _district_name(reg: Any, code: str) -> str | None:
 def _book(path: Path | str):
     import xlsxwriter
 
+    from eduwb.report import workbook_options
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    book = xlsxwriter.Workbook(str(path))
+    book = xlsxwriter.Workbook(str(path), workbook_options())  # names from files stay text
     book.set_properties({"created": FIXED_CREATED, "title": REPORT_TITLE, "author": "eduwb"})
     base = {"font_name": FONT, "font_size": 11}
 

@@ -11,6 +11,9 @@ date). Order of passes:
    candidate pair gets the weighted mean of its comparisons' similarities; pairs above the threshold
    are assigned greedily by score, one-to-one; a record whose best two candidates score within
    ``margin`` of each other is reported as ambiguous instead of guessed (twins, same-name pupils).
+   A block with more than ``max_block_pairs`` candidate pairs (a school whose pupils all carry one
+   birth date) is skipped: its records are linked through the other blocks or reported ambiguous,
+   so time and memory stay linear in the number of records.
 
 Scoring is vectorised over the candidate pairs: ``exact`` and ``date`` in numpy, ``jaro`` with
 ``rapidfuzz.process.cpdist`` (equal to the scalar Jaro-Winkler up to the last bit), ``name`` per pair.
@@ -30,6 +33,9 @@ from rapidfuzz.distance import JaroWinkler
 from eduwb import text
 
 LINK_COLUMNS = ("left", "right", "method", "score")
+# A block with more candidate pairs than this is not scored (see :func:`_bounded_blocks`); real
+# blocks (one school's pupils born on one day, or sharing grade and given name) hold a few.
+MAX_BLOCK_PAIRS = 2_500
 
 
 @dataclass(frozen=True)
@@ -68,10 +74,12 @@ def link(
     margin: float = 0.02,
     exact_names: Sequence[str] | None = None,
     workers: int = 1,
+    max_block_pairs: int = MAX_BLOCK_PAIRS,
 ) -> Linkage:
     """Link ``left`` and ``right`` one-to-one; see the module docstring for the passes.
 
-    ``workers``: threads for the ``jaro`` comparisons (rapidfuzz; -1 = all cores).
+    ``workers``: threads for the ``jaro`` comparisons (rapidfuzz; -1 = all cores);
+    ``max_block_pairs``: blocks with more candidate pairs are not scored (time stays bounded).
     """
     used = [*(k for keys in exact for k in keys), *(k for keys in blocks for k in keys),
             *(c.field for c in comparisons)]
@@ -95,7 +103,7 @@ def link(
     amb_r: set = set()
     if blocks and comparisons:
         found, amb_l, amb_r = _fuzzy_pass(left[free_l], right[free_r], blocks, comparisons,
-                                          threshold, margin, workers)
+                                          threshold, margin, workers, max_block_pairs)
         if len(found):
             links.append(found)
         stats["fuzzy"] = len(found)
@@ -137,18 +145,22 @@ def _fuzzy_pass(
     threshold: float,
     margin: float,
     workers: int = 1,
+    max_block_pairs: int = MAX_BLOCK_PAIRS,
 ) -> tuple[pd.DataFrame, set, set]:
     if left.empty or right.empty:
         return pd.DataFrame(columns=list(LINK_COLUMNS)), set(), set()
-    pairs = []
+    pairs, crowded_l, crowded_r = [], set(), set()
     for keys in blocks:
         keys = list(keys)
         lk = left[keys].dropna().reset_index(names="left")
         rk = right[keys].dropna().reset_index(names="right")
+        lk, rk, crowded = _bounded_blocks(lk, rk, keys, max_block_pairs)
+        crowded_l.update(crowded[0])
+        crowded_r.update(crowded[1])
         pairs.append(lk.merge(rk, on=keys)[["left", "right"]])
     cand = pd.concat(pairs, ignore_index=True).drop_duplicates(ignore_index=True)
     if cand.empty:
-        return pd.DataFrame(columns=list(LINK_COLUMNS)), set(), set()
+        return pd.DataFrame(columns=list(LINK_COLUMNS)), crowded_l, crowded_r
     pl = left.index.get_indexer(cand["left"])
     pr = right.index.get_indexer(cand["right"])
     score = np.zeros(len(cand))
@@ -161,7 +173,34 @@ def _fuzzy_pass(
     cand = cand[cand["score"] >= threshold].sort_values(
         ["score", "left", "right"], ascending=[False, True, True], ignore_index=True
     )
-    return _assign(cand, margin)
+    found, amb_l, amb_r = _assign(cand, margin)
+    # A record of a crowded block that no other block linked could not be told apart.
+    amb_l |= crowded_l - set(found["left"])
+    amb_r |= crowded_r - set(found["right"])
+    return found, amb_l, amb_r
+
+
+def _bounded_blocks(lk: pd.DataFrame, rk: pd.DataFrame, keys: list[str], limit: int
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, tuple[list, list]]:
+    """Drop the blocks with more than ``limit`` candidate pairs (a file whose pupils all share one
+    birth date, thousands of identical rows): such a block tells nobody apart, and scoring it would
+    take time and memory quadratic in its size. Returns both sides without those blocks and the
+    records dropped (index labels) of each side."""
+    if lk.empty or rk.empty:
+        return lk, rk, ([], [])
+    sizes_l = lk.groupby(keys, sort=False, observed=True).size()
+    sizes_r = rk.groupby(keys, sort=False, observed=True).size()
+    both = sizes_l.to_frame("l").join(sizes_r.to_frame("r"), how="inner")
+    crowded = both.index[(both["l"] * both["r"] > limit).to_numpy()]
+    if not len(crowded):
+        return lk, rk, ([], [])
+    out = []
+    for side in (lk, rk):
+        hit = pd.MultiIndex.from_frame(side[keys]).isin(crowded) if len(keys) > 1 else \
+            side[keys[0]].isin(crowded).to_numpy()
+        out.append((side[~hit], side.loc[hit, side.columns[0]].tolist()))
+    (lk, dropped_l), (rk, dropped_r) = out
+    return lk, rk, (dropped_l, dropped_r)
 
 
 def _assign(cand: pd.DataFrame, margin: float) -> tuple[pd.DataFrame, set, set]:

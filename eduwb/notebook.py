@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import re
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from eduwb import indicators, vocab
+from eduwb.document import Html, document, e, fmt_number, items, table, toc
 from eduwb.errors import EduwbError, ParameterError
 from eduwb.load import check_year_period
 from eduwb.registry import load_registry
@@ -50,6 +52,21 @@ FIX_SYSTEM: dict[str, str] = {
     "school_code_changed": "Sở GD&ĐT",
     "school_missing": "vnEdu",
 }
+# The report's sections: anchor, title (the table of contents and the headings).
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("tien-do", "Tiến độ và trách nhiệm"),
+    ("sai-lech", "Sai lệch theo loại và theo trường"),
+    ("chi-tieu", "Chỉ tiêu báo cáo trên hai hệ thống"),
+    ("truong-lech-nhieu", "Các trường chênh lệch nhiều nhất"),
+    ("can-sua", "Danh sách cần sửa"),
+)
+APPENDIX = ("phu-luc", "Phụ lục: việc cần làm của từng trường")
+# A fix list longer than this stays in the Excel workbook instead of the printed report.
+PRINTED_TASKS = 400
+PERSONAL_DATA_NOTICE = (
+    "Báo cáo có dữ liệu cá nhân (họ tên, ngày sinh học sinh và cán bộ; Nghị định 13/2023/NĐ-CP): "
+    "chỉ dùng để rà soát và sửa sai lệch, chỉ gửi cho các trường liên quan, không đăng tải "
+    "hay chia sẻ ra ngoài. Số định danh cá nhân chỉ hiện 4 chữ số cuối.")
 FIX_COLUMNS: dict[str, str] = {
     "school_code": "Mã trường",
     "school_name": "Tên trường",
@@ -148,6 +165,17 @@ def _problems(problems: list[str]) -> ParameterError:
                           + "\n- ".join(problems))
 
 
+def notebook_file(name: str) -> Path:
+    """A notebook shipped with eduwb (``district_report.ipynb``, ``dashboard.ipynb``...): the
+    ``notebooks/`` folder of the source tree, installed as the package data ``eduwb.notebooks``."""
+    import importlib.resources
+
+    path = Path(str(importlib.resources.files("eduwb.notebooks").joinpath(name)))
+    if not path.is_file():
+        raise ParameterError(f"notebook {name} is missing from the eduwb installation ({path})")
+    return path
+
+
 def fix_list_path(out: Path | str, district: str) -> Path:
     """Where a district's fix list goes in an output folder."""
     return Path(out) / f"{district}.xlsx"
@@ -183,8 +211,44 @@ class DistrictReport:
         return (f"{self.district_name}: đối chiếu vnEdu - CSDL ngành, "
                 f"{vocab.PERIOD_LABELS[p.period].lower()} năm học {p.year}")
 
-    def standing(self) -> str:
-        """Markdown: the district against its deadline, who is responsible, and what is left."""
+    def cover(self) -> Html:
+        """The first page: issuing office, title, the personal-data notice, the key figures and
+        the table of contents (with the document's style)."""
+        from eduwb.document import CSS
+        from eduwb.forms import MOTTO, NATION, PROVINCE_OFFICE, office_name
+
+        p, d = self.params, self.tracking.districts.iloc[0]
+        head = (f'<div class="eduwb-head"><div>{e(PROVINCE_OFFICE)}<br/>'
+                f"{e(office_name(self.district_name, p.district))}</div>"
+                f"<div>{e(NATION)}<br/>{e(MOTTO)}</div></div>")
+        figures = [
+            ("Sai lệch giữa hai hệ thống", fmt_number(len(self.snapshot.findings))),
+            ("Trường đã gửi báo cáo", f"{int(d['schools_sent'])}/{int(d['schools'])}"),
+            ("Báo cáo của phòng", STATUS_LABELS[d["status"]]),
+            ("Chênh lệch giải thích được", _percent(self.explained_share())),
+        ]
+        boxes = "".join(f'<div class="eduwb-figure">{e(label)}<b>{e(value)}</b></div>'
+                        for label, value in figures)
+        return document(
+            CSS, head,
+            "<h1>BÁO CÁO ĐỐI CHIẾU SỐ LIỆU TIỂU HỌC GIỮA vnEdu VÀ CSDL NGÀNH</h1>",
+            f'<div class="eduwb-sub">{e(self.district_name)}<br/>'
+            f"Kỳ báo cáo: {e(vocab.PERIOD_LABELS[p.period])}, năm học {e(p.year)} · số liệu "
+            "tính đến ngày "
+            f"{p.as_of:%d/%m/%Y}</div>",
+            f'<div class="eduwb-notice" data-key="personal-data">{e(PERSONAL_DATA_NOTICE)}</div>',
+            f'<div class="eduwb-figures">{boxes}</div>',
+            toc([(a, f"{i}. {t}") for i, (a, t) in enumerate(SECTIONS, start=1)]
+                + [("ky-xac-nhan", "Xác nhận của phòng"), APPENDIX]))
+
+    def section(self, anchor: str) -> Html:
+        """A numbered section heading (a new page when printed)."""
+        number = next(i for i, (a, _) in enumerate(SECTIONS, start=1) if a == anchor)
+        return document(f'<h2 class="eduwb-section" id="{e(anchor)}">{number}. '
+                        f"{e(dict(SECTIONS)[anchor])}</h2>")
+
+    def standing(self) -> Html:
+        """The district against its deadline, who is responsible, and what is left."""
         t = self.tracking
         d = t.districts.iloc[0]
         status = STATUS_LABELS[d["status"]]
@@ -192,26 +256,42 @@ class DistrictReport:
             status += f" ({int(d['days_overdue'])} ngày)"
         elif pd.notna(d["days_left"]):
             status += f" (còn {int(d['days_left'])} ngày)"
+        signed = (f", ký bởi {e(d['signed_by'])} ngày {d['signed_on']:%d/%m/%Y}"
+                  if d["signed_on"] else "")
+        responsible = d["responsible"] if d["responsible"] else "chưa phân công"
         lines = [
-            f"- Tính đến ngày **{t.as_of:%d/%m/%Y}**.",
-            f"- Hạn trường gửi báo cáo (vnEdu): **{t.deadlines.vnedu:%d/%m/%Y}**; hạn phòng gửi Sở "
-            f"và cập nhật EQMS: **{t.deadlines.eqms:%d/%m/%Y}**.",
-            f"- Báo cáo của phòng: **{status}**"
-            + (f", ký bởi {d['signed_by']} ngày {d['signed_on']:%d/%m/%Y}" if d["signed_on"]
-               else "") + ".",
-            f"- Trường đã gửi: **{int(d['schools_sent'])}/{int(d['schools'])}** "
+            f"Tính đến ngày <b>{t.as_of:%d/%m/%Y}</b>.",
+            f"Hạn trường gửi báo cáo (vnEdu): <b>{t.deadlines.vnedu:%d/%m/%Y}</b>; hạn phòng gửi "
+            f"Sở và cập nhật EQMS: <b>{t.deadlines.eqms:%d/%m/%Y}</b>.",
+            f"Báo cáo của phòng: <b>{e(status)}</b>{signed}.",
+            f"Trường đã gửi: <b>{int(d['schools_sent'])}/{int(d['schools'])}</b> "
             f"({int(d['schools_on_time'])} đúng hạn).",
-            f"- Chuyên viên phụ trách tiểu học: **{d['responsible']}**.",
-            f"- Sai lệch giữa hai hệ thống: **{len(self.snapshot.findings)}**; phần chênh lệch "
-            f"chỉ tiêu giải thích được bằng bản ghi: **{_percent(self.explained_share())}**.",
+            f"Chuyên viên phụ trách tiểu học: <b>{e(responsible)}</b>.",
+            f"Sai lệch giữa hai hệ thống: <b>{len(self.snapshot.findings)}</b>; phần chênh lệch "
+            f"chỉ tiêu giải thích được bằng bản ghi: <b>{_percent(self.explained_share())}</b>.",
         ]
         if d["action"]:
-            lines.append(f"- Việc cần làm của phòng: {d['action']}.")
+            lines.append(f"Việc cần làm của phòng: {e(d['action'])}.")
         if len(t.sync_blocked):
-            lines.append(f"- Trường sáp nhập chưa đồng bộ được, báo cáo Sở trước "
+            lines.append(f"Trường sáp nhập chưa đồng bộ được, báo cáo Sở trước "
                          f"{t.merge_deadline:%d/%m/%Y}: "
-                         + ", ".join(t.sync_blocked["school_code"]) + ".")
-        return "\n".join(lines)
+                         + e(", ".join(t.sync_blocked["school_code"])) + ".")
+        return document(items(lines))
+
+    def sign_off(self) -> Html:
+        """Place and date, and the signatures: the specialist who prepared the report and the head
+        of the office."""
+        from eduwb.forms import place_name
+
+        d = self.tracking.districts.iloc[0]
+        day = self.params.as_of
+        who = d["responsible"] if d["responsible"] else ""
+        return document(
+            f'<div class="eduwb-sign" id="ky-xac-nhan"><div><b>NGƯỜI LẬP BÁO CÁO</b><br/>'
+            f'<i>(Ký, ghi rõ họ tên)</i><div class="eduwb-space"></div>{e(who)}</div>'
+            f"<div><i>{e(place_name(self.district_name))}, ngày {day.day} tháng {day.month} năm "
+            f"{day.year}</i><br/><b>TRƯỞNG PHÒNG</b><br/><i>(Ký tên, đóng dấu)</i>"
+            '<div class="eduwb-space"></div></div></div>')
 
     def schools_status(self) -> pd.DataFrame:
         """Each school against the vnEdu deadline, most urgent first, with who must act."""
@@ -262,12 +342,12 @@ class DistrictReport:
         part."""
         t = self._totals("district")
         share = [_percent(_share(e, d)) for d, e in zip(t["diff"], t["explained"], strict=True)]
-        frame = t[["indicator", "vnedu", "csdl", "diff", "explained"]].rename(columns={
-            "indicator": "Mã chỉ tiêu", "vnedu": "vnEdu", "csdl": "CSDL ngành",
-            "diff": "Chênh lệch", "explained": "Giải thích được"})
-        frame.insert(1, "Chỉ tiêu", [indicators.BY_ID[i].label for i in t["indicator"]])
+        frame = t[["vnedu", "csdl", "diff", "explained"]].rename(columns={
+            "vnedu": "vnEdu", "csdl": "CSDL ngành", "diff": "Chênh lệch",
+            "explained": "Giải thích được"})
+        frame.insert(0, "Chỉ tiêu", [indicators.BY_ID[i].label for i in t["indicator"]])
         frame["Tỉ lệ giải thích"] = share
-        return frame.set_index("Mã chỉ tiêu")
+        return frame.reset_index(drop=True)
 
     def explained_share(self) -> float | None:
         """Σ|explained| / Σ|diff| over every district indicator cell with a gap (None: no gap)."""
@@ -327,13 +407,45 @@ class DistrictReport:
         """The fix list with Vietnamese column titles."""
         return self.fix_list().rename(columns=FIX_COLUMNS)
 
-    def fix_list_note(self) -> str:
-        """Markdown: writes the fix list workbook (when there is an output folder) and says where."""
+    def fix_list_note(self) -> Html:
+        """Writes the fix list workbook (when there is an output folder) and says where, and
+        whether the appendix lists every task."""
         path = self.write_fix_list()
+        n = len(self.snapshot.findings)
         if path is None:
-            return "Không ghi tệp Excel (tham số `out` để trống)."
-        return (f"Danh sách cần sửa của từng trường (mỗi trường một trang tính): tệp "
-                f"[`{path.name}`]({path.name}).")
+            note = "Không ghi tệp Excel (tham số <code>out</code> để trống)."
+        else:
+            note = (f'Danh sách cần sửa của từng trường (mỗi trường một trang tính): tệp '
+                    f'<a href="{e(path.name)}">{e(path.name)}</a>.')
+        if self._tasks_in_excel_only():
+            note += (f" Danh sách có {fmt_number(n)} việc, quá dài để in: chi tiết xem trong tệp "
+                     "Excel; số việc của từng trường ở bảng trên.")
+        elif n:
+            note += " Phụ lục cuối báo cáo liệt kê đủ các việc cần làm của từng trường."
+        return document(f"<p>{note}</p>")
+
+    def fix_list_html(self) -> Html:
+        """The appendix: every task of every school (a landscape page per school list), or, when
+        the list is longer than PRINTED_TASKS and the workbook holds it, where to find it."""
+        anchor, title = APPENDIX
+        parts = [f'<h2 class="eduwb-section" id="{e(anchor)}">{e(title)}</h2>']
+        tasks = self.fix_list()
+        if self._tasks_in_excel_only():
+            parts.append(f"<p>{fmt_number(len(tasks))} việc cần làm: xem tệp Excel danh sách cần "
+                         "sửa (mỗi trường một trang tính). Số việc của từng trường ở mục 5.</p>")
+            return document(*parts)
+        if tasks.empty:
+            parts.append("<p>Không có việc cần làm: vnEdu và CSDL ngành khớp nhau.</p>")
+            return document(*parts)
+        columns = [c for c in FIX_COLUMNS if c not in ("school_code", "school_name")]
+        for code, mine in tasks.groupby("school_code", sort=True):
+            name = self.school_names.get(code, "")
+            parts.append(f"<h3>{e(name)} ({e(code)}): {len(mine)} việc</h3>")
+            parts.append(str(table(mine[columns].rename(columns=FIX_COLUMNS), key=code)))
+        return document(*parts, landscape=True)
+
+    def _tasks_in_excel_only(self) -> bool:
+        return self.params.out is not None and len(self.snapshot.findings) > PRINTED_TASKS
 
     def write_fix_list(self) -> Path | None:
         """Write the fix list workbook into the output folder (None when there is none)."""
@@ -426,10 +538,12 @@ def fix_list(findings: pd.DataFrame, school_names: Mapping[str, str]) -> pd.Data
         "vnedu_id": f["vnedu_id"],
         "moet_id": f["moet_id"],
         "field": [vocab.LIST_KIND_LABELS.get(x, x) if c == "school_missing"
-                  else FIELD_LABELS.get(x, x) for c, x in zip(f["category"], f["field"],
-                                                              strict=True)],
-        "vnedu_value": f["vnedu_value"],
-        "csdl_value": f["csdl_value"],
+                  else FIELD_LABELS.get(x) or _FACILITY_LABELS.get(x, x)
+                  for c, x in zip(f["category"], f["field"], strict=True)],
+        "vnedu_value": [value_label(x, v) for x, v in zip(f["field"], f["vnedu_value"],
+                                                           strict=True)],
+        "csdl_value": [value_label(x, v) for x, v in zip(f["field"], f["csdl_value"],
+                                                         strict=True)],
         "action": f["action"],
     })
     order = {c: i for i, c in enumerate(vocab.CATEGORIES)}
@@ -437,6 +551,32 @@ def fix_list(findings: pd.DataFrame, school_names: Mapping[str, str]) -> pd.Data
         ["school_code", "_o", "entity", "full_name", "field"], kind="stable").drop(columns="_o")
     frame["category"] = frame["category"].map(vocab.CATEGORY_LABELS)
     return frame.reset_index(drop=True)
+
+
+# Codes of the canonical values, as people read them (the findings keep the codes).
+_VALUE_LABELS: dict[str, dict[str, str]] = {
+    "sex": vocab.SEXES,
+    "evaluation": vocab.EVALUATIONS,
+    "staff_group": vocab.STAFF_GROUPS,
+    "disability": {vocab.DISABILITY_NONE: "Không", vocab.DISABILITY_YES: "Có",
+                   **vocab.DISABILITY_TYPES},
+}
+_FLAGS = {"True": "Có", "False": "Không"}
+_FACILITY_LABELS = {item: names[0] for item, names in vocab.FACILITY_ITEMS.items()}
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def value_label(field: str, value: object) -> object:
+    """A finding's value for people: codes as words (``ht`` → Hoàn thành, ``F`` → Nữ, a flag →
+    Có/Không), dates as dd/mm/yyyy."""
+    if not isinstance(value, str) or not value:
+        return value
+    labels = _VALUE_LABELS.get(field)
+    if labels is not None and value in labels:
+        return labels[value]
+    if value in _FLAGS:
+        return _FLAGS[value]
+    return _ISO_DATE.sub(r"\3/\2/\1", value)
 
 
 def _short_names(codes, names: Mapping[str, str]) -> list[str]:

@@ -3,7 +3,8 @@
 :func:`prepare` computes (or finds in the cache) every period's snapshot so that the page never
 reconciles; :func:`voila_command` and :func:`voila_environment` build the server's command line
 and environment (sources hidden and tracebacks off — Voilà's defaults —, a preheated pool of one
-kernel, idle kernels culled, an optional token); :func:`start` runs it.
+kernel, a bounded number of kernels (:mod:`eduwb.sessions`), idle kernels culled, an optional
+token); :func:`start` runs it.
 """
 
 from __future__ import annotations
@@ -16,34 +17,19 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from eduwb import dashboard, store
+from eduwb import dashboard, sessions, store
 
-NOTEBOOK = "dashboard.ipynb"
+NOTEBOOK = "dashboard.ipynb"  # shipped in eduwb.notebooks
 CULL_IDLE_SECONDS = 900  # a kernel left by a closed tab is shut down after 15 minutes
 CULL_INTERVAL_SECONDS = 60
-_NOTEBOOK_SOURCE = (
-    "# Bảng điều hành số liệu tiểu học (Voilà). Mọi xử lý nằm trong eduwb.dashboard;\n"
-    "# tham số lấy từ biến môi trường EDUWB_DATA, EDUWB_YEAR, EDUWB_AS_OF, EDUWB_CACHE.\n"
-    "from eduwb.dashboard import app\n\napp()"
-)
 
 
-def notebook_path(cache: Path | str | None = None) -> Path:
-    """``notebooks/dashboard.ipynb`` of the source tree; when eduwb is installed without it, an
-    identical notebook written under the cache folder."""
-    source = Path(__file__).resolve().parent.parent / "notebooks" / NOTEBOOK
-    if source.is_file():
-        return source
-    import nbformat
+def notebook_path() -> Path:
+    """The dashboard notebook shipped with eduwb (``notebooks/dashboard.ipynb`` of the source tree,
+    ``eduwb/notebooks/`` once installed)."""
+    from eduwb.notebook import notebook_file
 
-    target = Path(cache or store.cache_root()) / "notebooks" / NOTEBOOK
-    target.parent.mkdir(parents=True, exist_ok=True)
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(_NOTEBOOK_SOURCE, id="dashboard")]
-    nb.metadata = {"kernelspec": {"display_name": "Python 3", "language": "python",
-                                  "name": "python3"}}
-    nbformat.write(nb, str(target))
-    return target
+    return notebook_file(NOTEBOOK)
 
 
 def prepare(data: Path | str, year: str | None = None, *, cache: Path | str | None = None,
@@ -58,14 +44,21 @@ def url(port: int, token: str | None = None) -> str:
     return f"http://127.0.0.1:{port}/" + (f"?token={token}" if token else "")
 
 
-def voila_command(notebook: Path | str, port: int, token: str | None = None) -> list[str]:
-    """The Voilà command line: 127.0.0.1 only, no browser, preheated pool of one kernel, idle
-    kernels culled, no port fallback (the printed address must be right)."""
+def voila_command(notebook: Path | str, port: int, token: str | None = None, *,
+                  max_sessions: int = sessions.MAX_KERNELS,
+                  reclaim_after: float = sessions.RECLAIM_AFTER_SECONDS) -> list[str]:
+    """The Voilà command line: 127.0.0.1 only, no browser, a preheated pool of one kernel, at most
+    ``max_sessions`` kernels serving pages (:mod:`eduwb.sessions`: idle pages without a connection
+    make room, else a "try later" page), idle kernels culled, no port fallback (the printed address
+    must be right)."""
     cmd = [
         sys.executable, "-m", "voila", str(notebook), "--no-browser",
         "--Voila.ip=127.0.0.1", f"--port={port}", "--Voila.port_retries=0",
         "--preheat_kernel=True", "--pool_size=1",
         "--strip_sources=True", "--show_tracebacks=False",
+        "--VoilaConfiguration.multi_kernel_manager_class=eduwb.sessions.CappedKernelManager",
+        f"--CappedKernelManager.max_kernels={max_sessions}",
+        f"--CappedKernelManager.reclaim_after={reclaim_after}",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL_SECONDS}",
         "--MappingKernelManager.cull_connected=False",
@@ -95,9 +88,12 @@ def voila_environment(data: Path | str, *, year: str | None = None, as_of: dt.da
 
 def start(data: Path | str, *, port: int = 8866, token: str | None = None,
           year: str | None = None, as_of: dt.date | None = None, cache: Path | str | None = None,
+          max_sessions: int = sessions.MAX_KERNELS,
+          reclaim_after: float = sessions.RECLAIM_AFTER_SECONDS,
           base_env: dict[str, str] | None = None, **popen: object) -> subprocess.Popen:
     """Start Voilà on the dashboard (snapshots must be prepared first); returns the process.
     ``base_env`` replaces os.environ as the environment the EDUWB_* variables are added to."""
-    cmd = voila_command(notebook_path(cache), port, token)
+    cmd = voila_command(notebook_path(), port, token, max_sessions=max_sessions,
+                        reclaim_after=reclaim_after)
     env = voila_environment(data, year=year, as_of=as_of, cache=cache, base=base_env)
     return subprocess.Popen(cmd, env=env, **popen)  # type: ignore[call-overload]

@@ -12,6 +12,7 @@ import pytest
 
 from eduwb import batch
 from eduwb.cli import main
+from eduwb.notebook import notebook_file
 from tests.test_notebooks import jupyter_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +29,7 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _broken_notebook(tmp_path: Path, district: str) -> Path:
     """The report notebook with a cell that breaks for one district (as bad data would)."""
-    nb = nbformat.read(str(batch.NOTEBOOK), as_version=4)
+    nb = nbformat.read(str(notebook_file(batch.NOTEBOOK)), as_version=4)
     at = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
     nb.cells.insert(at + 2, nbformat.v4.new_code_cell(
         f'if district == "{district}":\n'

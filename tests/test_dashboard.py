@@ -261,6 +261,8 @@ def test_voila_command_and_environment(tmp_path: Path) -> None:
     cmd = serve.voila_command("nb.ipynb", 8899, "s3cret")
     assert "--Voila.ip=127.0.0.1" in cmd and "--port=8899" in cmd and "--no-browser" in cmd
     assert "--preheat_kernel=True" in cmd and "--pool_size=1" in cmd
+    assert "--VoilaConfiguration.multi_kernel_manager_class=eduwb.sessions.CappedKernelManager" \
+        in cmd and "--CappedKernelManager.max_kernels=6" in cmd
     assert any(c.startswith("--MappingKernelManager.cull_idle_timeout=") for c in cmd)
     assert "--show_tracebacks=False" in cmd and "--token=s3cret" in cmd
     assert not any(c.startswith("--token") for c in serve.voila_command("nb.ipynb", 8899))

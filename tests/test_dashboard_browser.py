@@ -1,7 +1,7 @@
 """The dashboard as a person sees it: Voilà on the sample, driven in headless Chromium (Playwright).
 
-Starts `eduwb.serve` (Voilà, preheated pool) on a free loopback port with HOME, JUPYTER_*,
-MPLCONFIGDIR and TMPDIR in a temporary folder, then checks the numbers shown against those eduwb
+Starts `eduwb.serve` (Voilà, preheated pool, bounded kernels) on a free loopback port with HOME,
+JUPYTER_*, MPLCONFIGDIR and TMPDIR in a temporary folder, then checks the numbers shown against those eduwb
 computes, changes the period, drills into a district and a school, downloads the fix list, checks
 that no person's name of the sample appears, and that an unreadable data folder gives a Vietnamese
 message. Screenshots go to tests/artifacts/. Skipped only when /usr/bin/chromium is absent
@@ -59,12 +59,16 @@ def isolated_env(root: Path) -> dict[str, str]:
 
 @contextlib.contextmanager
 def voila(data: Path, root: Path, *, cache: Path, as_of: dt.date | None = None,
-          token: str | None = None) -> Iterator[str]:
-    """A running dashboard server; yields its address (with the token)."""
+          token: str | None = None, on_start=None, **limits) -> Iterator[str]:
+    """A running dashboard server; yields its address (with the token). ``limits``: the
+    sessions options of :func:`eduwb.serve.start`; ``on_start(process)`` is told the server."""
     port = free_port()
     log = (root / f"voila-{port}.log").open("wb")
     proc = serve.start(data, port=port, token=token, as_of=as_of, cache=cache,
-                       base_env=isolated_env(root), stdout=log, stderr=subprocess.STDOUT)
+                       base_env=isolated_env(root), stdout=log, stderr=subprocess.STDOUT,
+                       **limits)
+    if on_start is not None:
+        on_start(proc)
     try:
         deadline = time.monotonic() + 40
         while True:  # health check on a static file: a notebook GET would start a kernel

@@ -116,7 +116,7 @@ def test_a_changed_output_fails(tmp_path: Path) -> None:
     (tmp_path / "data").symlink_to(ROOT / "data")
     nb = nbformat.read(str(GOLDEN / "district_report.ipynb"), as_version=4)
     cell = next(c for c in nb.cells if c.cell_type == "code"
-                and c.source.strip() == "report.indicator_table()")
+                and c.source.strip() == "nb.table(report.indicator_table())")
     data = cell.outputs[0]["data"]
     assert "Tổng số học sinh" in data["text/plain"]
     data["text/plain"] = data["text/plain"].replace("Tổng số học sinh", "Tổng số học sinh nam")
