@@ -21,7 +21,6 @@ Scoring is vectorised over the candidate pairs: ``exact`` and ``date`` in numpy,
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -233,8 +232,14 @@ def _tied(cand: pd.DataFrame, side: str, margin: float) -> set:
     return set(second.index[gap < margin])
 
 
+COMPARISON_KINDS = ("exact", "jaro", "name", "date")
+
+
 def similarities(comp: Comparison, a: np.ndarray, b: np.ndarray, workers: int = 1) -> np.ndarray:
-    """The similarity of each aligned pair of values (object arrays), as :func:`_similarity`."""
+    """The similarity of each aligned pair of values (object arrays); ``comp.missing`` where
+    either side is missing (see :class:`Comparison` for the kinds)."""
+    if comp.kind not in COMPARISON_KINDS:
+        raise ValueError(f"unknown comparison kind {comp.kind!r}")
     miss = pd.isna(a) | pd.isna(b)
     out = np.full(len(a), comp.missing, dtype=float)
     ok = np.flatnonzero(~miss)
@@ -250,13 +255,14 @@ def similarities(comp: Comparison, a: np.ndarray, b: np.ndarray, workers: int = 
     elif comp.kind == "date":
         out[ok] = _date_similarities(x, y)
     else:
-        out[ok] = np.fromiter((_similarity(comp, p, q) for p, q in zip(x, y, strict=True)),
+        out[ok] = np.fromiter((name_similarity(str(p), str(q)) for p, q in zip(x, y, strict=True)),
                               float, len(ok))
     return out
 
 
 def _date_similarities(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """:func:`_date_similarity` over aligned arrays of ISO dates (or any text)."""
+    """Dates (ISO text) compared: 1 equal; 0.5 day and month swapped, or the same length and
+    one character off (a mistyped digit); else 0."""
     sa = np.array([str(v) for v in a])
     sb = np.array([str(v) for v in b])
     width = max(sa.dtype.itemsize, sb.dtype.itemsize) // 4
@@ -272,35 +278,6 @@ def _date_similarities(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     one_off = (la == lb) & ((ca != cb).sum(axis=1) == 1)
     out[(out == 0) & one_off] = 0.5
     return out
-
-
-def _similarity(comp: Comparison, a: object, b: object) -> float:
-    if _missing(a) or _missing(b):
-        return comp.missing
-    if comp.kind == "exact":
-        return 1.0 if a == b else 0.0
-    if comp.kind == "jaro":
-        return JaroWinkler.normalized_similarity(str(a), str(b))
-    if comp.kind == "name":
-        return name_similarity(str(a), str(b))
-    if comp.kind == "date":
-        return _date_similarity(a, b)
-    raise ValueError(f"unknown comparison kind {comp.kind!r}")
-
-
-def _missing(v: object) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
-
-
-def _date_similarity(a: object, b: object) -> float:
-    if a == b:
-        return 1.0
-    sa, sb = str(a), str(b)
-    if len(sa) == len(sb) == 10 and (sa[:4], sa[5:7], sa[8:]) == (sb[:4], sb[8:], sb[5:7]):
-        return 0.5  # day and month swapped
-    if len(sa) == len(sb) and sum(x != y for x, y in zip(sa, sb, strict=True)) == 1:
-        return 0.5  # one digit off
-    return 0.0
 
 
 def name_similarity(a: str, b: str) -> float:
