@@ -217,6 +217,33 @@ def header_key(s: str) -> str:
     return _SLASH_AMP_RE.sub(r"\1", s).strip()
 
 
+# --- school names --------------------------------------------------------------------------------
+
+_SCHOOL_TYPE_RE = re.compile(
+    r"^(?:truong\s+)?(tieu hoc va trung hoc co so|tieu hoc va thcs|th\s*(?:&|va|-|/)?\s*thcs"
+    r"|tieu hoc|th|ptdtbt\s*(?:th)?|pt)\b\s*(.*)$")
+_SCHOOL_TYPES = {"tieu hoc": "th", "th": "th", "ptdtbt": "ptdtbt th", "pt": "pt"}
+
+
+@lru_cache(maxsize=_CACHE)
+def school_name_parts(name: str) -> tuple[str, str]:
+    """(type, place) keys of a school name, for matching names written differently.
+
+    "Trường Tiểu học Tân Phú", "TH Tân Phú" and "th tan phu" → ("th", "tan phu");
+    "TH&THCS Tiến Hưng", "Trường Tiểu học và THCS Tiến Hưng" → ("th&thcs", "tien hung");
+    a bare "Tân Phú" → ("", "tan phu"). Accents, case, Đ/Ð, NFD and punctuation are ignored.
+    """
+    s = fold_accents(name)
+    s = " ".join(re.sub(r"[^0-9a-z&]+", " ", s).split())
+    m = _SCHOOL_TYPE_RE.match(s)
+    if not m:
+        return "", s.removeprefix("truong ")
+    kind, place = m.group(1), m.group(2)
+    if "thcs" in kind or "trung hoc co so" in kind:
+        return "th&thcs", place
+    return _SCHOOL_TYPES.get(kind.replace(" th", ""), kind), place
+
+
 # --- pandas helpers ----------------------------------------------------------------------------
 
 

@@ -72,7 +72,10 @@ def personal_id(value: Any) -> str | None:
     if _DIGITS.match(s) and len(s) == 11:
         s = "0" + s
     if not _DIGITS.match(s) or len(s) != 12:
-        raise Rejected(f"{value!r} is not a personal identification number: expected 12 digits")
+        # the value itself is personal data: the reason names its shape, never its digits
+        digits = sum(ch.isdigit() for ch in s)
+        raise Rejected(f"not a personal identification number: {digits} digits where 12 are "
+                       "expected")
     return s
 
 
@@ -81,6 +84,15 @@ def local_id(value: Any) -> str | None:
     if _blank(value):
         return None
     return _code_text(value)
+
+
+def school_name(value: Any) -> str | None:
+    """A school's name as written (cleaned); the registry resolves it to a code."""
+    if _blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return text.clean(str(value))
 
 
 def school_code(value: Any) -> str | None:

@@ -309,7 +309,8 @@ OWNERSHIPS: tuple[str, ...] = ("Công lập", "Tư thục")
 
 HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "students": {
-        "school_code": ("Mã trường",),
+        "school_code": ("Mã trường", "Mã trường học"),
+        "school_name": ("Tên trường", "Trường", "Tên trường học"),
         "moet_id": ("Mã định danh Bộ GD&ĐT", "Mã định danh", "Mã định danh Bộ GDĐT"),
         "personal_id": ("Số định danh cá nhân", "Số CCCD", "Mã định danh cá nhân"),
         "full_name": ("Họ và tên", "Họ tên", "Họ và tên học sinh", "Họ tên học sinh"),
@@ -336,7 +337,8 @@ HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
     "staff": {
-        "school_code": ("Mã trường",),
+        "school_code": ("Mã trường", "Mã trường học"),
+        "school_name": ("Tên trường", "Trường", "Tên trường học"),
         "moet_id": ("Mã định danh Bộ GD&ĐT", "Mã định danh", "Mã định danh Bộ GDĐT"),
         "personal_id": ("Số định danh cá nhân", "Số CCCD"),
         "full_name": ("Họ và tên", "Họ tên"),
@@ -354,7 +356,8 @@ HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "staff_status": ("Trạng thái", "Trạng thái CB", "Trạng thái cán bộ"),
     },
     "classes": {
-        "school_code": ("Mã trường",),
+        "school_code": ("Mã trường", "Mã trường học"),
+        "school_name": ("Tên trường", "Trường", "Tên trường học"),
         "class_name": ("Tên lớp", "Lớp", "Lớp học", "Mã lớp"),
         "grade": ("Khối", "Khối học", "Khối lớp"),
         "two_sessions": ("Học 2 buổi/ngày", "Học 2 buổi/ ngày"),
@@ -364,7 +367,8 @@ HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "declared_size": ("Sĩ số", "Số học sinh"),
     },
     "facilities": {
-        "school_code": ("Mã trường",),
+        "school_code": ("Mã trường", "Mã trường học"),
+        "school_name": ("Tên trường", "Trường", "Tên trường học"),
         "item": ("Hạng mục", "Loại phòng", "Tên hạng mục"),
         "count": ("Số lượng",),
         **{field: labels for field, labels in FACILITY_ITEMS.items()},

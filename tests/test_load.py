@@ -150,10 +150,21 @@ def test_bad_parameters_and_missing_registry(data: Path, tmp_path: Path) -> None
         eduwb.load_period(tmp_path / "nowhere", YEAR, PERIOD)
 
 
-def test_missing_period_folder_is_not_a_crash(data: Path) -> None:
-    period = eduwb.load_period(data, YEAR, "cuoi_nam")
-    assert period.load_report.empty
-    assert all(t.empty for t in period.tables.values())
+def test_missing_period_folder_is_a_clear_error(data: Path) -> None:
+    with pytest.raises(ParameterError, match="no folder for period cuoi_nam") as info:
+        eduwb.load_period(data, YEAR, "cuoi_nam")
+    assert info.value.file.endswith("2021-2022/cuoi_nam")
+    with pytest.raises(ParameterError, match="no folder for school year 2022-2023"):
+        eduwb.load_period(data, "2022-2023", PERIOD)
+
+
+def test_period_without_one_system_is_a_finding_not_an_error(data: Path) -> None:
+    import shutil
+
+    shutil.rmtree(data / YEAR / PERIOD / "csdl")
+    period = eduwb.load_period(data, YEAR, PERIOD)
+    assert set(period.load_report["system"]) == {"vnedu"}
+    assert period.exported("csdl").empty
 
 
 def test_cli_load_writes_contract_files(data: Path, tmp_path: Path, capsys) -> None:

@@ -69,6 +69,11 @@ def test_fixture_table(name: str) -> None:
         assert t.export_date == mtime
     assert t.legacy_encoding == exp["legacy_encoding"]
     assert list(t.duplicate_headers) == exp["duplicate_headers"]
+    assert t.district_level == exp.get("district_level", False)
+    if exp.get("numbering_row") is not None or "numbering_row" in exp:
+        assert t.numbering_row == exp.get("numbering_row")
+    if exp.get("header_rows") is not None:
+        assert list(t.header_rows) == exp["header_rows"]
     # the exact Excel rows of the data: nothing lost, nothing extra (titles, header, blanks, footer)
     assert [r for r, _ in t.rows] == exp["rows"]
     if exp["rows"]:
