@@ -329,8 +329,8 @@ def _in_district(result, registry: Registry, district: str):
         keep = [c not in out_codes for c in records["file_school_code"]]
         records = {k: [v for v, ok in zip(vals, keep, strict=True) if ok]
                    for k, vals in records.items()}
-    note = (f"{drop_loaded + drop_rejected} rows of {len(out_codes)} schools of other districts "
-            f"not counted (--district {district})")
+    note = (f"{_rows(drop_loaded + drop_rejected)} of {len(out_codes)} school(s) of other "
+            f"districts not counted (--district {district})")
     report = {**rep, "rows_read": rep["rows_read"] - drop_loaded - drop_rejected,
               "rows_loaded": rep["rows_loaded"] - drop_loaded,
               "rows_rejected": rep["rows_rejected"] - drop_rejected,
@@ -390,7 +390,7 @@ def _superseded(batch: FileBatch) -> FileBatch:
     tables = {}
     for kind, table in batch.tables.items():
         files = {file for (_, file, _), _ in lost.items()}
-        hit = table["file"].isin(files).to_numpy()
+        hit = table["file"].isin(files).to_numpy().copy()
         if hit.any():
             keys = zip(table["system"].to_numpy()[hit], table["file"].to_numpy()[hit],
                        table["sheet"].to_numpy()[hit], table["file_school_code"].to_numpy()[hit],
@@ -423,7 +423,7 @@ def _superseded_report(rep: dict, info: FileInfo, codes: dict[str, tuple[FileInf
             more = f" and {len(winners) - 3} more" if len(winners) > 3 else ""
             note = f"superseded by {shown}{more} (later exports of its schools)"
     else:
-        parts = [f"{sum(info.schools[c])} rows of school {c} left out: superseded by "
+        parts = [f"{_rows(sum(info.schools[c]))} of school {c} left out: superseded by "
                  f"{w.file} ({why})" for c, (w, why) in sorted(codes.items())]
         if len(parts) > 5:
             parts = [*parts[:5], f"and {len(parts) - 5} more schools superseded likewise"]
@@ -432,6 +432,10 @@ def _superseded_report(rep: dict, info: FileInfo, codes: dict[str, tuple[FileInf
     return {**rep, "rows_read": rep["rows_read"] - loaded - rejected,
             "rows_loaded": rep["rows_loaded"] - loaded,
             "rows_rejected": rep["rows_rejected"] - rejected, "message": message}
+
+
+def _rows(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
 
 
 def _file_schools(files: list[FileInfo]) -> list[tuple]:

@@ -241,3 +241,24 @@ def test_every_data_row_is_kept(tmp_path: Path, n_titles: int, gaps: list[int],
     assert [row for row, _ in t.rows] == expected
     assert t.title_lines == tuple(titles)
     assert t.school_source == ("title" if n_titles else "filename")
+
+
+def test_read_tables_gives_one_table_per_list_kind() -> None:
+    from eduwb.read import read_tables
+
+    tables = read_tables(FILES / "two_kinds_two_sheets_70689012.xlsx", "vnedu", FIXTURES)
+    assert [(t.sheet, t.kind, len(t.rows)) for t in tables] == [("HocSinh", "students", 3),
+                                                                 ("CanBo", "staff", 1)]
+    assert all(t.school_code == "70689012" for t in tables)
+    (only,) = read_tables(FILES / "same_kind_two_sheets.xlsx", "vnedu", FIXTURES)
+    assert only.sheet == "HocSinh"
+    assert any("DanhSach (2)" in n and "not read" in n for n in only.notes)
+
+
+def test_survey_says_what_became_of_each_sheet() -> None:
+    from eduwb.read import read_tables
+
+    survey: list = []
+    read_tables(FILES / "hidden_sheet_first_old_copy.xlsx", "vnedu", FIXTURES, survey=survey)
+    assert [(s.name, s.visible, s.outcome) for s in survey] == [
+        ("DanhSach", True, "read"), ("Ban cu", False, "hidden: never read")]
