@@ -448,30 +448,39 @@ def decode_text(data: bytes) -> tuple[str, list[str]]:
     except UnicodeDecodeError:
         pass
     lines = body.split(b"\n")
-    utf8_lines = sum(1 for ln in lines if not ln.isascii() and _is_utf8(ln))
-    if utf8_lines == 0 and not data.startswith(b"\xef\xbb\xbf"):
+    kinds = [_line_encoding(ln) for ln in lines]
+    if "utf-8" not in kinds and "stray" not in kinds and not data.startswith(b"\xef\xbb\xbf"):
         return text.decode_cp1258(body, errors="replace"), _replaced_note(body, "Windows-1258")
     legacy: list[int] = []
     broken: list[int] = []
     out = []
-    for i, ln in enumerate(lines, start=1):
-        if ln.isascii() or _is_utf8(ln):
+    for i, (ln, kind) in enumerate(zip(lines, kinds, strict=True), start=1):
+        if kind == "utf-8":
             out.append(ln.decode("utf-8"))
-            continue
-        try:
-            out.append(text.decode_cp1258(ln))
-            legacy.append(i)
-        except UnicodeDecodeError:
+        elif kind == "stray":
             out.append(ln.decode("utf-8", errors="replace"))
             broken.append(i)
+        else:
+            out.append(text.decode_cp1258(ln, errors="replace"))
+            legacy.append(i)
     notes = []
     if legacy:
         notes.append(f"{len(legacy)} line(s) not in UTF-8 read as Windows-1258 (line "
                      f"{_lines(legacy)}): check the names on them")
     if broken:
-        notes.append(f"{len(broken)} line(s) with bytes that are neither UTF-8 nor Windows-1258, "
-                     f"replaced by � (line {_lines(broken)}): export the file again")
+        notes.append(f"{len(broken)} line(s) with bytes that are not UTF-8, replaced by � "
+                     f"(line {_lines(broken)}): correct those names, or export the file again")
     return "\n".join(out), notes
+
+
+def _line_encoding(line: bytes) -> str:
+    """"utf-8" (valid), "stray" (UTF-8 with a few invalid bytes) or "cp1258"."""
+    if line.isascii() or _is_utf8(line):
+        return "utf-8"
+    decoded = line.decode("utf-8", errors="replace")
+    bad = decoded.count("\ufffd")
+    good = sum(1 for ch in decoded if ord(ch) > 127) - bad
+    return "stray" if good > bad else "cp1258"
 
 
 def _is_utf8(b: bytes) -> bool:

@@ -275,8 +275,9 @@ def _data_rows(rows: list[list[Cell]], start: int,
 
 
 def _relative(path: Path, root: Path) -> str:
+    """The path as the data folder names it (a symbolic link keeps its own name)."""
     try:
-        return path.resolve().relative_to(Path(root).resolve()).as_posix()
+        return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
     except ValueError:
         return Path(os.path.relpath(path, root)).as_posix()
 
