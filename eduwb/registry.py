@@ -65,13 +65,14 @@ class Registry:
             for old in olds:
                 current[old] = code
         district = dict(zip(schools["school_code"], schools["district_code"], strict=True))
-        names: dict[str, dict[str, set[str]]] = {"full": {}, "place": {}}
+        names: dict[str, dict[str, set[str]]] = {"full": {}, "place": {}, "folded": {}}
         for code, name in zip(schools["school_code"], schools["name"], strict=True):
             if not name:
                 continue
             kind, place = text.school_name_parts(name)
             names["full"].setdefault(f"{kind}|{place}", set()).add(code)
             names["place"].setdefault(place, set()).add(code)
+            names["folded"].setdefault(text.fold_accents(place), set()).add(code)
         return cls(schools, districts, current, district, tuple(problems), names)
 
     def resolve_name(self, name: str,
@@ -80,13 +81,17 @@ class Registry:
         case, accents or Unicode form), and "" — or None and the reason it cannot be resolved.
 
         The type and place must match one school ("Tân Phú" alone must be one school's place);
+        diacritics count (Lộc Thạnh is not Lộc Thành) unless the name is typed without them.
         ``districts`` narrows a name several districts share.
         """
         kind, place = text.school_name_parts(name)
         if not place:
             return None, f"'{name}' is not a school name"
-        full = self._names.get("full", {}).get(f"{kind}|{place}", set()) if kind else set()
-        found = full or self._names.get("place", {}).get(place, set())
+        index = self._names
+        found = index.get("full", {}).get(f"{kind}|{place}", set()) if kind else set()
+        found = found or index.get("place", {}).get(place, set())
+        if not found and place.isascii():
+            found = index.get("folded", {}).get(place, set())
         if len(found) > 1 and districts:
             narrowed = {c for c in found if self._district.get(c) in districts}
             found = narrowed or found

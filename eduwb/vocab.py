@@ -309,7 +309,7 @@ OWNERSHIPS: tuple[str, ...] = ("Công lập", "Tư thục")
 
 HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "students": {
-        "school_code": ("Mã trường", "Mã trường học"),
+        "school_code": ("Mã trường",),
         "school_name": ("Tên trường", "Trường", "Tên trường học"),
         "moet_id": ("Mã định danh Bộ GD&ĐT", "Mã định danh", "Mã định danh Bộ GDĐT"),
         "personal_id": ("Số định danh cá nhân", "Số CCCD", "Mã định danh cá nhân"),
@@ -337,7 +337,7 @@ HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
     "staff": {
-        "school_code": ("Mã trường", "Mã trường học"),
+        "school_code": ("Mã trường",),
         "school_name": ("Tên trường", "Trường", "Tên trường học"),
         "moet_id": ("Mã định danh Bộ GD&ĐT", "Mã định danh", "Mã định danh Bộ GDĐT"),
         "personal_id": ("Số định danh cá nhân", "Số CCCD"),
@@ -356,7 +356,7 @@ HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "staff_status": ("Trạng thái", "Trạng thái CB", "Trạng thái cán bộ"),
     },
     "classes": {
-        "school_code": ("Mã trường", "Mã trường học"),
+        "school_code": ("Mã trường",),
         "school_name": ("Tên trường", "Trường", "Tên trường học"),
         "class_name": ("Tên lớp", "Lớp", "Lớp học", "Mã lớp"),
         "grade": ("Khối", "Khối học", "Khối lớp"),
@@ -367,7 +367,7 @@ HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "declared_size": ("Sĩ số", "Số học sinh"),
     },
     "facilities": {
-        "school_code": ("Mã trường", "Mã trường học"),
+        "school_code": ("Mã trường",),
         "school_name": ("Tên trường", "Trường", "Tên trường học"),
         "item": ("Hạng mục", "Loại phòng", "Tên hạng mục"),
         "count": ("Số lượng",),
