@@ -40,8 +40,9 @@ def _files(data: Path, year: str, period: str, suffixes: tuple[str, ...]) -> lis
 def _measure(kind: str, data: str, year: str, period: str, limit: int) -> dict:
     """Run one measurement in this process; returns seconds, rows and peak RSS."""
     data_p = Path(data)
-    # Files calamine can read (zip or OLE workbooks; vnEdu's HTML-as-.xls are not Excel).
-    excel = [p for p in _files(data_p, year, period, (".xlsx", ".xls"))
+    # Files calamine can read (zip or OLE workbooks: .xlsx, .xls, .ods, district-level files
+    # included; vnEdu's HTML-as-.xls and CSV files are not workbooks).
+    excel = [p for p in _files(data_p, year, period, (".xlsx", ".xls", ".ods"))
              if p.read_bytes()[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")]
     xlsx = [p for p in excel if p.suffix.lower() == ".xlsx"][:limit] if limit else []
     rows = 0
@@ -52,7 +53,7 @@ def _measure(kind: str, data: str, year: str, period: str, limit: int) -> dict:
         for path in excel:
             try:
                 book = CalamineWorkbook.from_path(str(path))
-            except Exception:  # the sample's one corrupt file
+            except Exception:  # the sample's corrupt and password-protected files
                 continue
             for name in book.sheet_names:
                 rows += len(book.get_sheet_by_name(name).to_python())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,12 +133,12 @@ def normalise(raw: RawTable, registry: Registry | None = None) -> NormalisedFile
     labels: dict[str, str] = {}
     rejected_values: list[tuple[int, dict[str, Any]]] = []  # (row position, rejection)
     legacy = _legacy_decoder(raw)
-    cells_of_rows = [r[1] for r in rows]
+    by_column = _columns(rows)
     for col in raw.columns:
         if col.field is None or col.field not in PARSERS:
             continue
         i = col.index
-        cells = [v[i] if i < len(v) else None for v in cells_of_rows]
+        cells = by_column(i)
         parser = PARSERS[col.field]
         if col.field in FREE_TEXT_FIELDS or raw.legacy_encoding:
             cells = legacy(cells)
@@ -269,11 +269,21 @@ def _row_schools(fields: dict[str, list[Any]], n: int, registry: Registry | None
     return codes, why
 
 
-def _legacy_decoder(raw: RawTable) -> Callable[[list[Any]], list[Any]]:
+def _columns(rows: tuple) -> Callable[[int], Sequence[Any]]:
+    """Column ``i`` of the rows' values (None where a row is shorter), transposed once."""
+    cells_of_rows = [r[1] for r in rows]
+    if cells_of_rows and len({len(v) for v in cells_of_rows}) == 1:
+        columns = list(zip(*cells_of_rows, strict=True))  # rows of one width: the usual case
+        width = len(columns)
+        return lambda i: columns[i] if i < width else (None,) * len(cells_of_rows)
+    return lambda i: [v[i] if i < len(v) else None for v in cells_of_rows]
+
+
+def _legacy_decoder(raw: RawTable) -> Callable[[Sequence[Any]], Sequence[Any]]:
     """Per-column repair of TCVN3/VNI text; a legacy header means the whole file is legacy."""
 
-    def repair(cells: list[Any]) -> list[Any]:
-        strings = sorted({c for c in cells if isinstance(c, str)})
+    def repair(cells: Sequence[Any]) -> Sequence[Any]:
+        strings = sorted(v for v in dict.fromkeys(cells) if v.__class__ is str)
         if not strings or all(c.isascii() for c in strings):
             return cells
         if raw.legacy_encoding == "tcvn3":
@@ -291,31 +301,53 @@ def _legacy_decoder(raw: RawTable) -> Callable[[list[Any]], list[Any]]:
 
 
 def _parse_column(
-    cells: list[Any], parser: Callable[[Any], Any]
+    cells: Sequence[Any], parser: Callable[[Any], Any]
 ) -> tuple[list[Any], list[tuple[int, Any, str]]]:
-    """Parse every cell once per distinct value; collect rejections with their positions."""
+    """Parse every distinct value once; collect rejections with their positions."""
+    if bool in set(map(type, cells)):  # True == 1 == 1.0 must not share a parse
+        return _parse_column_keyed(cells, parser)
+    ok: dict[Any, Any] = {}
+    bad_values: dict[Any, str] = {}
+    for cell in dict.fromkeys(cells):
+        if cell.__class__ is str and len(cell) > MAX_CELL_CHARS:
+            bad_values[cell] = _too_long(cell)
+            continue
+        try:
+            ok[cell] = parser(cell)
+        except values.Rejected as exc:
+            bad_values[cell] = str(exc)
+    out = list(map(ok.get, cells))  # a rejected value is missing (None)
+    if not bad_values:
+        return out, []
+    return out, [(pos, cell, bad_values[cell]) for pos, cell in enumerate(cells)
+                 if cell in bad_values]
+
+
+def _too_long(cell: str) -> str:
+    return f"a text of {len(cell):,} characters is longer than any value of this column"
+
+
+def _parse_column_keyed(
+    cells: Sequence[Any], parser: Callable[[Any], Any]
+) -> tuple[list[Any], list[tuple[int, Any, str]]]:
+    """:func:`_parse_column` for a column holding booleans: each keyed by (type, value)."""
     cache: dict[Any, tuple[bool, Any]] = {}
     out: list[Any] = []
-    append = out.append
     bad: list[tuple[int, Any, str]] = []
     for pos, cell in enumerate(cells):
-        # True == 1 == 1.0: booleans get their own key, other values are their own key.
         key = (bool, cell) if cell.__class__ is bool else cell
         hit = cache.get(key)
         if hit is None:
             if cell.__class__ is str and len(cell) > MAX_CELL_CHARS:
-                hit = (False, f"a text of {len(cell):,} characters is longer than any value of "
-                              "this column")
+                hit = (False, _too_long(cell))
             else:
                 try:
                     hit = (True, parser(cell))
                 except values.Rejected as exc:
                     hit = (False, str(exc))
             cache[key] = hit
-        if hit[0]:
-            append(hit[1])
-        else:
-            append(None)
+        out.append(hit[1] if hit[0] else None)
+        if not hit[0]:
             bad.append((pos, cell, hit[1]))
     return out, bad
 
@@ -353,7 +385,9 @@ def _identity(
         keys = [f for f in IDENTITY_FIELDS[raw.kind] if f in fields]
         reason = ("row has neither a name nor a code" if raw.kind != "classes"
                   else "row has no class name")
-    keep = [any(fields[k][i] is not None for k in keys) for i in range(n)]
+    keep = [False] * n
+    for k in keys:
+        keep = [kept or v is not None for kept, v in zip(keep, fields[k], strict=True)]
     rejected = [
         {**base, "row": raw.rows[i][0], "column": "", "value": _row_text(raw, raw.rows[i][1]),
          "reason": reason, "_pos": i}
@@ -513,7 +547,7 @@ def _show(value: Any, field: str | None = None) -> str:
         return value.isoformat()[:10]
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    s = str(value)
+    s = str(value).strip()
     if field == "personal_id":
         digits = re.sub(r"\D", "", s)
         return mask_id(digits) if len(digits) >= 4 else "****"
@@ -530,6 +564,8 @@ def _row_text(raw: RawTable, cells: tuple) -> str:
         if col.field is None or col.index >= len(cells):
             continue
         v = cells[col.index]
+        if v.__class__ is str:
+            v = v.strip()
         if v is not None and v != "":
             out.append(_show(v, col.field))
     return " | ".join(out)

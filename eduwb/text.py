@@ -89,6 +89,7 @@ _UNICODE_ONLY = frozenset(
     + "".join(chr(c) for c in range(0x1EA0, 0x1EFA))
     + "".join(chr(c) for c in range(0x0300, 0x0370))
 )
+_UNICODE_ONLY_RE = re.compile("[" + re.escape("".join(sorted(_UNICODE_ONLY))) + "]")
 
 # --- clean -------------------------------------------------------------------------------------
 
@@ -591,7 +592,7 @@ def _value_votes(value: str) -> tuple[str | None, frozenset[str]]:
     """
     if value.isascii():
         return None, frozenset()
-    if any(c in _UNICODE_ONLY for c in value):
+    if _UNICODE_ONLY_RE.search(value):
         return "unicode", frozenset()
     unicode_score = 0
     scores = dict.fromkeys(_DECODERS, 0)

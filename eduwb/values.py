@@ -56,6 +56,8 @@ def _code_text(value: Any) -> str:
 
 def moet_id(value: Any) -> str | None:
     """The ministry's 10-digit code of a pupil or staff member."""
+    if value.__class__ is str and len(value) == 10 and value.isdigit() and value.isascii():
+        return value  # the usual cell, at once
     if _blank(value):
         return None
     s = _code_text(value)
@@ -458,6 +460,8 @@ def sessions_per_day(value: Any) -> bool | None:
 
 def name(value: Any) -> str | None:
     """A person's name, cleaned; all-caps or all-lower names get Vietnamese title case."""
+    if value.__class__ is str:
+        return _name_text(value) if value and not value.isspace() else None
     if _blank(value):
         return None
     return _name_text(str(value))

@@ -91,14 +91,12 @@ def _values(row: tuple[Any, ...], expected: list[Any]) -> list[Any]:
 
 @pytest.mark.parametrize("name", TABLES)
 def test_row_values_are_raw(name: str) -> None:
-    """Strings are stripped and never empty; every value has a type normalise handles."""
+    """Values are as the file has them, of types normalise handles; no row is blank."""
     allowed = (str, int, float, bool, dt.date, dt.datetime, dt.time, dt.timedelta, type(None))
     t = _read(name)
     for _, values in t.rows:
-        for v in values:
-            assert isinstance(v, allowed)
-            if isinstance(v, str):
-                assert v and v == v.strip()
+        assert all(isinstance(v, allowed) for v in values)
+        assert any(v.strip() if isinstance(v, str) else v is not None for v in values)
     indexes = [c.index for c in t.columns]
     assert indexes == sorted(set(indexes))
     assert all(c.index < len(values) for _, values in t.rows for c in t.columns)

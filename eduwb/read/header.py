@@ -73,17 +73,33 @@ def label(v: Cell) -> str:
     return str(v).strip()
 
 
+class _Labels:
+    """The text cells of the top rows (stripped; other cells ""), each row made when first used."""
+
+    def __init__(self, rows: list[list[Cell]]) -> None:
+        self.rows = rows
+        self.done: dict[int, list[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> list[str]:
+        row = self.done.get(i)
+        if row is None:
+            row = self.done[i] = [v.strip() if v.__class__ is str else "" for v in self.rows[i]]
+        return row
+
+    def all(self) -> list[list[str]]:
+        return [self[i] for i in range(len(self.rows))]
+
+
 def _row_labels(rows: list[list[Cell]]) -> list[list[str]]:
-    return [[label(v) if v.__class__ is str else "" for v in row] for row in rows]
-
-
-@cache
-def _is_alias(s: str, keys: frozenset[str]) -> bool:
-    return text.header_key(s) in keys
+    return _Labels(rows).all()
 
 
 def _match_count(labels: list[str], keys: frozenset[str]) -> int:
-    return sum(1 for s in labels if s and _is_alias(s, keys))
+    key = text.header_key
+    return sum(1 for s in labels if s and key(s) in keys)
 
 
 # --- the header band -----------------------------------------------------------------------------
@@ -275,12 +291,13 @@ def find_header(head: list[list[Cell]], merges: list[Merge] | None,
                 system: str) -> Header | None:
     """The header in the top rows of a sheet, recognised (kind known) or merely plausible."""
     scan = head[:HEADER_SCAN_ROWS]
-    raw = _row_labels(head)
+    lazy = _Labels(head)
     keys = _all_alias_keys(system)
-    found = _header_from_labels(head, raw, len(scan), merges, system, keys)
+    found = _header_from_labels(head, lazy, len(scan), merges, system, keys)
     if found is not None and found.kind != vocab.UNKNOWN_KIND:
         return _finish(found, head, system)
     # Nothing recognised: the whole top of the sheet may be typed in TCVN3 / VNI.
+    raw = lazy.all()
     flat = [(i, c, s) for i, row in enumerate(raw) for c, s in enumerate(row) if s]
     enc = text.detect_legacy([s for i, _, s in flat if i < HEADER_SCAN_ROWS]) if flat else None
     if enc:
@@ -297,11 +314,13 @@ def find_header(head: list[list[Cell]], merges: list[Merge] | None,
     return _finish(found, head, system) if found is not None else None
 
 
-def _header_from_labels(head: list[list[Cell]], labels: list[list[str]], n_scan: int,
+def _header_from_labels(head: list[list[Cell]], labels: Any, n_scan: int,
                         merges: list[Merge] | None, system: str,
                         keys: frozenset[str]) -> Header | None:
     best, best_hits = -1, 0
     for i in range(n_scan):
+        if best_hits >= MIN_HEADER_MATCHES and i > best + MAX_HEADER_ROWS + 1:
+            break  # well past a header: the rows below are data
         hits = _match_count(labels[i], keys)
         if hits > best_hits:
             best, best_hits = i, hits

@@ -368,41 +368,62 @@ def _calamine_merges(sheet: Any, path: Path, fmt: str, name: str) -> list[Merge]
         return None
 
 
-_T = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _MAX_REPEAT = 1 << 16  # LibreOffice pads rows/columns with huge repeat counts: never expand those
+_ODS_TAG = re.compile(rb"<table:(table|table-row|table-cell|covered-table-cell)(?=[\s/>])([^>]*)>"
+                      rb"|</table:(table|table-row)>")
+_ODS_ATTR = re.compile(rb'table:(name|number-rows-spanned|number-columns-spanned|'
+                       rb'number-rows-repeated|number-columns-repeated)="([^"]*)"')
 
 
 def _ods_merges(path: Path) -> dict[str, list[Merge]]:
-    """Merged ranges of every sheet of an ODS package (python-calamine gives none for ODS)."""
-    from lxml import etree
+    """Merged ranges of every sheet of an ODS package (python-calamine gives none for ODS), from
+    a scan of content.xml's table tags (a row or cell repeated N times counts N times)."""
+    from xml.sax.saxutils import unescape
 
     out: dict[str, list[Merge]] = {}
     try:
-        with zipfile.ZipFile(path) as zf, zf.open("content.xml") as fh:
-            sheet: list[Merge] | None = None
-            r = c = 0
-            for event, el in etree.iterparse(fh, events=("start", "end")):
-                tag = el.tag
-                if event == "start":
-                    if tag == _T + "table":
-                        sheet = out.setdefault(el.get(_T + "name") or "", [])
-                        r = 0
-                    elif tag == _T + "table-row":
-                        c = 0
-                    continue
-                if tag in (_T + "table-cell", _T + "covered-table-cell"):
-                    rs = int(el.get(_T + "number-rows-spanned") or 1)
-                    cs = int(el.get(_T + "number-columns-spanned") or 1)
-                    if sheet is not None and (rs > 1 or cs > 1):
-                        sheet.append((r, c, r + rs - 1, c + cs - 1))
-                    c += min(int(el.get(_T + "number-columns-repeated") or 1), _MAX_REPEAT)
-                    el.clear()
-                elif tag == _T + "table-row":
-                    r += min(int(el.get(_T + "number-rows-repeated") or 1), _MAX_REPEAT)
-                    el.clear()
+        with zipfile.ZipFile(path) as zf:
+            data = zf.read("content.xml")
     except Exception:  # merges only refine the header; reading goes on without them
         log.debug("no merged ranges for %s", path, exc_info=True)
+        return out
+    if b"-spanned" not in data:
+        return out
+    sheet: list[Merge] | None = None
+    r = c = 0
+    row_repeat = 1
+    for m in _ODS_TAG.finditer(data):
+        tag, attrs, close = m.group(1), m.group(2), m.group(3)
+        if close is not None:
+            if close == b"table-row":
+                r += row_repeat
+            else:
+                sheet = None
+            continue
+        at = dict(_ODS_ATTR.findall(attrs)) if b"table:" in attrs else {}
+        if tag == b"table":
+            name = unescape(at.get(b"name", b"").decode("utf-8", "replace"), {"&quot;": '"'})
+            sheet = out.setdefault(name, [])
+            r = 0
+        elif tag == b"table-row":
+            c = 0
+            row_repeat = min(_int(at.get(b"number-rows-repeated")), _MAX_REPEAT)
+            if attrs.endswith(b"/"):  # an empty row, closed at once
+                r += row_repeat
+        else:
+            rs = _int(at.get(b"number-rows-spanned"))
+            cs = _int(at.get(b"number-columns-spanned"))
+            if sheet is not None and (rs > 1 or cs > 1):
+                sheet.append((r, c, r + rs - 1, c + cs - 1))
+            c += min(_int(at.get(b"number-columns-repeated")), _MAX_REPEAT)
     return out
+
+
+def _int(value: bytes | None) -> int:
+    try:
+        return max(int(value), 1) if value else 1
+    except ValueError:
+        return 1
 
 
 def _ole_has_encryption_info(path: Path) -> bool:

@@ -1,20 +1,17 @@
 """One export file → :class:`RawTable` (one per list kind the file holds): the data sheet(s), the
 header, the data rows with their Excel row numbers up to the footer, the school and export date.
 
-Values stay raw (normalise converts and cleans them); only surrounding whitespace is stripped and
-empty strings become ``None``.
+Values stay raw, as the file has them (normalise converts and cleans them): text with its spaces,
+an empty cell ``""`` or ``None``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import logging
 import os
 import re
-from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -48,7 +45,7 @@ class RawTable:
     format: str  # "xlsx" | "xls" | "ods" | "html" | "csv", by content
     kind: str  # "students" | "staff" | "classes" | "facilities" | "unknown"
     columns: tuple[RawColumn, ...]
-    rows: tuple[tuple[int, tuple[Cell, ...]], ...]  # (Excel row number, values) of data rows
+    rows: tuple[tuple[int, tuple[Cell, ...]], ...]  # (Excel row number, raw values) of data rows
     school_code: str | None  # 8 digits; None for a list of unknown kind or a district-level file
     school_source: str | None  # "column" | "name" | "title" | "filename"
     export_date: dt.date | None  # "Ngày xuất" title line, else the file's mtime (UTC)
@@ -177,7 +174,7 @@ def _find_school(rows: Sequence[tuple[int, tuple[Cell, ...]]], columns: Sequence
     name_col = next((c.index for c in columns if c.field == "school_name"), None)
     if name_col is not None:
         names = {_fold(v) for v in {values[name_col] for _, values in rows
-                                    if name_col < len(values)} if isinstance(v, str)}
+                                    if name_col < len(values)} if isinstance(v, str) and v.strip()}
         if len(names) > 1:
             return None, "name", True
     for line in title_lines:
@@ -188,7 +185,8 @@ def _find_school(rows: Sequence[tuple[int, tuple[Cell, ...]]], columns: Sequence
     codes_ = codes_in_name(path.stem)
     if codes_:
         return codes_[0], "filename", False
-    if name_col is not None and any(name_col < len(v) and v[name_col] for _, v in rows):
+    if name_col is not None and any(name_col < len(v) and isinstance(v[name_col], str)
+                                    and v[name_col].strip() for _, v in rows):
         return None, "name", True  # one school, by name: the registry resolves it per row
     return None, None, False
 
@@ -229,45 +227,35 @@ def _fill_merged_down(rows: list[list[Cell]], merges: list[Merge] | None, first_
                     row[c] = top[c]
 
 
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many acyclic row objects.
-
-    Allocating hundreds of thousands of lists and tuples triggers repeated full collections that
-    find nothing (rows hold no cycles); pausing it halves the time of a large read.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _data_rows(rows: list[list[Cell]], start: int,
                legacy: str | None = None) -> tuple[list[tuple[int, tuple[Cell, ...]]], int | None]:
     """Non-blank rows from ``start`` up to the footer, with their 1-based Excel row numbers, and
-    the Excel row where the footer starts. In a legacy-encoded file the footer is legacy text too:
-    it is decoded before the test."""
+    the Excel row where the footer starts. A row is blank when all its cells are empty or spaces.
+    In a legacy-encoded file the footer is legacy text too: it is decoded before the test."""
     decode = _LEGACY_DECODERS[legacy] if legacy else None
     out = []
     append = out.append
     maybe_footer = _maybe_footer
     for i in range(start, len(rows)):
-        # the hot loop: strip strings, "" -> None, all inline
-        values = tuple([(v.strip() or None) if v.__class__ is str else v for v in rows[i]])
-        first = values[0] if values else None
-        if first is None:
-            if values.count(None) == len(values):
+        row = rows[i]
+        first = None
+        for v in row:  # the row's first non-empty cell (usually its first cell)
+            if v is None or v == "":
                 continue
-            first = next(v for v in values if v is not None)
+            if v.__class__ is str:
+                v = v.strip()
+                if not v:
+                    continue
+            first = v
+            break
+        if first is None:
+            continue
         if first.__class__ is str:
             if decode is not None and not first.isascii():
                 first = decode(first)
             if maybe_footer(first) and _is_footer(first):
                 return out, i + 1
-        append((i + 1, values))
+        append((i + 1, tuple(row)))
     return out, None
 
 
@@ -392,10 +380,9 @@ def _no_table(path: Path, fmt: str, rel: str, limits: Limits, system: str,
 
 def _table(path: Path, rel: str, system: str, fmt: str, sheet: Sheet, header: Header) -> RawTable:
     start = (header.numbering if header.numbering is not None else header.bottom) + 1
-    with _no_gc():
-        rows = sheet.load()
-        _fill_merged_down(rows, sheet.merges, start)
-        data, footer = _data_rows(rows, start, header.legacy)
+    rows = sheet.load()
+    _fill_merged_down(rows, sheet.merges, start)
+    data, footer = _data_rows(rows, start, header.legacy)
 
     columns = tuple(
         RawColumn(c, lab, fld)
@@ -440,11 +427,3 @@ def _table(path: Path, rel: str, system: str, fmt: str, sheet: Sheet, header: He
         export_date_source=date_source,
         notes=tuple(sheet.notes),
     )
-
-
-def school_names(table: RawTable) -> Counter[str]:
-    """The school names of a table's ``Tên trường`` column with their row counts."""
-    col = next((c.index for c in table.columns if c.field == "school_name"), None)
-    if col is None:
-        return Counter()
-    return Counter(v[col] for _, v in table.rows if col < len(v) and isinstance(v[col], str))
