@@ -640,6 +640,11 @@ def detect_legacy(values: Iterable[Any], max_values: int = 5000) -> str | None:
                 break
     if not seen:
         return None
+    # Values with a Unicode-only letter vote Unicode for certain (a regex finds them at C speed):
+    # when the others cannot outnumber them two to one, no encoding can win.
+    sure = sum(1 for v in seen if _UNICODE_ONLY_RE.search(v))
+    if len(seen) - sure <= 2 * sure:
+        return None
     counts: dict[str, int] = {}
     chars: dict[str, set[str]] = {}
     remaining = len(seen)

@@ -56,8 +56,11 @@ def _code_text(value: Any) -> str:
 
 def moet_id(value: Any) -> str | None:
     """The ministry's 10-digit code of a pupil or staff member."""
-    if value.__class__ is str and len(value) == 10 and value.isdigit() and value.isascii():
-        return value  # the usual cell, at once
+    cls = value.__class__
+    if cls is str and len(value) == 10 and value.isdigit() and value.isascii():
+        return value  # the usual cells, at once
+    if cls is float and 1e9 <= value < 1e10 and value.is_integer():
+        return str(int(value))
     if _blank(value):
         return None
     s = _code_text(value)
@@ -68,6 +71,8 @@ def moet_id(value: Any) -> str | None:
 
 def personal_id(value: Any) -> str | None:
     """The 12-digit personal identification number (leading zero restored if Excel dropped it)."""
+    if value.__class__ is str and len(value) == 12 and value.isdigit() and value.isascii():
+        return value
     if _blank(value):
         return None
     s = _code_text(value)
@@ -83,6 +88,8 @@ def personal_id(value: Any) -> str | None:
 
 def local_id(value: Any) -> str | None:
     """vnEdu's own code: any text; a number loses its spurious ``.0``."""
+    if value.__class__ is str and value.isalnum() and value.isascii():
+        return value  # HS001234, 7012345678
     if _blank(value):
         return None
     return _code_text(value)
@@ -132,6 +139,8 @@ def date(value: Any) -> dt.date | None:
         return value
     if cls is dt.datetime:
         return value.date()
+    if cls is str:
+        return _date_text(value) if value and not value.isspace() else None
     if _blank(value):
         return None
     if isinstance(value, dt.datetime):

@@ -400,6 +400,10 @@ def _ods_merges(path: Path) -> dict[str, list[Merge]]:
             else:
                 sheet = None
             continue
+        if tag == b"table-cell" or tag == b"covered-table-cell":
+            if b"spanned" not in attrs and b"repeated" not in attrs:
+                c += 1  # the usual cell: no attribute that matters here
+                continue
         at = dict(_ODS_ATTR.findall(attrs)) if b"table:" in attrs else {}
         if tag == b"table":
             name = unescape(at.get(b"name", b"").decode("utf-8", "replace"), {"&quot;": '"'})
@@ -604,6 +608,7 @@ def _csv_by_line(content: str, delim: str, why: str) -> tuple[list[list[Cell]], 
 
 _TR = re.compile(rb"<tr[\s>]", re.I)
 _MAX_SPANNED = 4_000_000  # cells covered by row/colspans: beyond, spans are ignored (hostile file)
+_CELL_TAGS = frozenset({"td", "th"})
 _HTML_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "div", "caption")
 _HTML_CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 
@@ -652,12 +657,19 @@ def html_sheet(data: bytes, rel: str) -> Sheet:
             continue
         cells = grid.setdefault(r, {})
         c = 0
-        for td in el.iterchildren("td", "th"):
-            while (r, c) in occupied:
-                c += 1
-            rs = _span(td.get("rowspan"))
-            cs = _span(td.get("colspan"))
-            cells[c] = "".join(td.itertext())
+        for td in el:
+            if td.tag not in _CELL_TAGS:
+                continue
+            if occupied:
+                while (r, c) in occupied:
+                    c += 1
+            if td.attrib:
+                rs = _span(td.get("rowspan"))
+                cs = _span(td.get("colspan"))
+            else:
+                rs = cs = 1
+            # the text of a plain cell at once; of a cell with markup (<b>, <br>), all of it
+            cells[c] = (td.text or "") if len(td) == 0 else "".join(td.itertext())
             if (rs > 1 or cs > 1) and len(occupied) + rs * cs > _MAX_SPANNED:
                 if not spans_dropped:
                     notes.append("too many merged cells: the merges beyond the first "
