@@ -1,17 +1,20 @@
 """Loading speed and memory on the province sample, side by side in one run.
 
     .venv/bin/python benchmarks/bench_load.py [--data data/province] [--period dau_nam]
-                                              [--openpyxl-files N]
+                                              [--openpyxl-files N] [--repeat 3]
 
-For the Excel workbooks (.xlsx and real .xls; not vnEdu's HTML saved as .xls) of one period,
-both systems:
+For the workbooks (.xlsx, real .xls and .ods, district-level files included; not vnEdu's HTML
+saved as .xls) of one period, both systems:
   floor    python-calamine reading every cell of every sheet and nothing else;
   eduwb    read_table + normalise (find sheet, header, footer, school; canonical values; row account)
            in one process, and as load_period does it (one process per core, at most 2);
   openpyxl pandas.read_excel(engine="openpyxl") of every sheet (.xlsx only: openpyxl reads no .xls),
            on the first N .xlsx files (default all), compared with eduwb on the same N files.
 Then the whole ``load_period`` (all formats) for the period. Each measurement runs in its own
-process, so its peak RSS is its own. The province sample is generated first if it is missing.
+process, so its peak RSS is its own; imports are done before the clock starts (bench_cli.py times
+a command as a user runs it). The floor and the eduwb measurements alternate ``--repeat`` times
+and the figures are medians (a shared machine's noise is large). The province sample is
+generated first if it is missing.
 """
 
 from __future__ import annotations
@@ -46,10 +49,15 @@ def _measure(kind: str, data: str, year: str, period: str, limit: int) -> dict:
              if p.read_bytes()[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")]
     xlsx = [p for p in excel if p.suffix.lower() == ".xlsx"][:limit] if limit else []
     rows = 0
+    from python_calamine import CalamineWorkbook
+
+    if kind != "floor":
+        import pandas  # noqa: F401 - imported before the clock, as the floor's calamine is
+
+        from eduwb.load import load_period, read_files
+        from eduwb.registry import load_registry
     t0 = time.perf_counter()
     if kind == "floor":
-        from python_calamine import CalamineWorkbook
-
         for path in excel:
             try:
                 book = CalamineWorkbook.from_path(str(path))
@@ -58,9 +66,6 @@ def _measure(kind: str, data: str, year: str, period: str, limit: int) -> dict:
             for name in book.sheet_names:
                 rows += len(book.get_sheet_by_name(name).to_python())
     elif kind in ("eduwb", "eduwb_1", "eduwb_subset"):
-        from eduwb.load import read_files
-        from eduwb.registry import load_registry
-
         registry = load_registry(data_p)
         paths = xlsx if kind == "eduwb_subset" else excel
         jobs = [("vnedu" if "/vnedu/" in p.as_posix() else "csdl", p) for p in paths]
@@ -76,8 +81,6 @@ def _measure(kind: str, data: str, year: str, period: str, limit: int) -> dict:
                 continue
             rows += sum(len(s) for s in sheets.values())
     elif kind == "load_period":
-        from eduwb.load import load_period
-
         period_obj = load_period(data_p, year, period)
         rows = int(period_obj.load_report["rows_read"].sum())
     seconds = time.perf_counter() - t0
@@ -95,6 +98,12 @@ def _run(kind: str, args: argparse.Namespace) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _median(runs: list[dict]) -> dict:
+    """The run of median seconds (its peak memory the largest of all runs)."""
+    ordered = sorted(runs, key=lambda r: r["seconds"])
+    return {**ordered[len(ordered) // 2], "peak_mib": max(r["peak_mib"] for r in runs)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "province")
@@ -102,6 +111,8 @@ def main() -> None:
     parser.add_argument("--period", default="dau_nam")
     parser.add_argument("--openpyxl-files", type=int, default=0,
                         help="how many .xlsx files openpyxl reads (0 = all)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="alternating runs of the floor and of eduwb (medians)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -111,11 +122,17 @@ def main() -> None:
     if not (args.data / "danh_muc" / "truong.xlsx").exists():
         subprocess.run([str(Path(sys.executable).parent / "eduwb"), "sample", str(args.data),
                         "--size", "province"], check=True)
-    res = {k: _run(k, args) for k in ("floor", "eduwb", "eduwb_1", "openpyxl", "eduwb_subset",
-                                      "load_period")}
+    runs: dict[str, list[dict]] = {"floor": [], "eduwb": [], "eduwb_1": []}
+    for _ in range(args.repeat):
+        for kind in runs:
+            runs[kind].append(_run(kind, args))
+    res = {kind: _median(r) for kind, r in runs.items()}
+    res |= {k: _run(k, args) for k in ("openpyxl", "eduwb_subset", "load_period")}
     floor, ed, ox, sub = res["floor"], res["eduwb"], res["openpyxl"], res["eduwb_subset"]
-    print(f"Province sample {args.data}, {args.year} {args.period}, both systems")
-    print(f"Excel files (.xlsx + .xls): {ed['files']}; rows (all sheets, floor): {floor['rows']}")
+    print(f"Province sample {args.data}, {args.year} {args.period}, both systems; "
+          f"medians of {args.repeat} alternating runs")
+    print(f"Workbooks (.xlsx, .xls, .ods): {ed['files']}; rows (all sheets, floor): "
+          f"{floor['rows']}")
     print(f"{'measurement':<44}{'seconds':>9}{'peak MiB':>10}")
     print(f"{'calamine, every cell (floor)':<44}{floor['seconds']:>9.2f}{floor['peak_mib']:>10.0f}")
     one = res["eduwb_1"]
@@ -131,6 +148,9 @@ def main() -> None:
     lp = res["load_period"]
     print(f"{'load_period, all formats (' + str(lp['rows']) + ' data rows)':<44}"
           f"{lp['seconds']:>9.2f}{lp['peak_mib']:>10.0f}")
+    print("runs, floor / 1 process / default: " + ", ".join(
+        f"{a['seconds']:.2f} / {b['seconds']:.2f} / {c['seconds']:.2f}"
+        for a, b, c in zip(runs["floor"], runs["eduwb_1"], runs["eduwb"], strict=True)))
 
 
 if __name__ == "__main__":

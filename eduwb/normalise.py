@@ -492,8 +492,19 @@ def frame(kind: str, parts: list[dict[str, list[Any]]]) -> pd.DataFrame:
         elif name in DATE_FIELDS:
             data[name] = pd.array(cells, dtype=object)
         else:
-            data[name] = pd.array(cells, dtype=TEXT_DTYPE)
+            data[name] = _text_array(cells)
     return pd.DataFrame(data, columns=columns)
+
+
+def _text_array(cells: list[Any]) -> Any:
+    """A text column (str or None values) as pandas' Arrow-backed ``str`` array, built by Arrow
+    directly (the general constructor checks every value in Python first)."""
+    import pyarrow as pa
+
+    try:
+        return pd.array(pa.array(cells, type=pa.large_string()), dtype=TEXT_DTYPE)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # a value that is not text: the general way
+        return pd.array(cells, dtype=TEXT_DTYPE)
 
 
 DATE_FIELDS = ("dob", "status_date")
