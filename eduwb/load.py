@@ -10,6 +10,7 @@ counts twice and nothing disappears without a word.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 import multiprocessing
 import os
@@ -215,13 +216,17 @@ def read_files(
     chunks = _balanced_chunks(jobs, workers)
     ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
                                       else "spawn")
-    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        futures = [pool.submit(_read_chunk, chunk, data, registry, district, None, limits)
-                   for chunk in chunks]
-        if progress:
-            for _, path in jobs:
-                progress(path.relative_to(data).as_posix())
-        parts = [f.result() for f in futures]
+    gc.freeze()  # forked workers then leave the parent's objects (and their pages) alone
+    try:
+        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            futures = [pool.submit(_read_chunk, chunk, data, registry, district, None, limits)
+                       for chunk in chunks]
+            if progress:
+                for _, path in jobs:
+                    progress(path.relative_to(data).as_posix())
+            parts = [f.result() for f in futures]
+    finally:
+        gc.unfreeze()
     return FileBatch(
         {k: pd.concat([p.tables[k] for p in parts], ignore_index=True) for k in vocab.LIST_KINDS},
         [r for p in parts for r in p.reports],
