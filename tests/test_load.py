@@ -275,3 +275,40 @@ def test_district_file_partly_superseded_by_a_school_s_own_later_file(data: Path
     # the district filter keeps the rows of the district's schools only
     other = eduwb.load_period(data, YEAR, PERIOD, district="696")
     assert f"{YEAR}/{PERIOD}/csdl/phong/HocSinh_ToanHuyen.xlsx" not in set(other.load_report["file"])
+
+
+FIXTURE_FILES = Path(__file__).resolve().parent / "fixtures" / "files"
+
+
+def test_cli_explain_shows_how_a_file_is_read(capsys) -> None:
+    path = FIXTURE_FILES / "header_three_rows_merged_staff.xlsx"
+    assert cli.main(["load", "--explain", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Danh sách: Cán bộ, giáo viên, nhân viên (trang 'DanhSach')" in out
+    assert "Tiêu đề cột: dòng 4–6" in out
+    assert "C  Họ đệm → middle_name" in out and "A  STT → (không dùng)" in out
+    assert "Dữ liệu: dòng 7–10, 4 dòng" in out
+    assert "Trường: 70689012 (theo dòng tiêu đề)" in out
+    assert "Kết quả: 4 dòng đọc, 4 dòng nạp, 0 dòng bị loại" in out
+    assert cli.main(["load", "--explain", str(FIXTURE_FILES / "numbering_row_letters.xls")]) == 0
+    assert "Dòng đánh số cột: dòng 7 (không phải dữ liệu)" in capsys.readouterr().out
+    assert cli.main(["load", "--explain", str(FIXTURE_FILES / "hidden_sheet_only_data.xls")]) == 0
+    out = capsys.readouterr().out
+    assert "'DuLieu': trang ẩn: không bao giờ đọc" in out and "Không đọc được" in out
+
+
+def test_cli_explain_a_district_file_with_the_registry(data: Path, capsys) -> None:
+    path = data / YEAR / PERIOD / "csdl/phong/HocSinh_ToanHuyen.xlsx"
+    _students(path, "09/09/2021", ["Nguyễn Văn An", "Lê Văn Tám", "Đỗ Thị Na"],
+              ["70689012", "70689020", "70689099"])
+    assert cli.main(["load", "--explain", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Hệ thống: CSDL ngành" in out
+    assert "Trường: nhiều trường, theo từng dòng (cột Mã trường)" in out
+    assert "Theo trường (mã như ghi trong tệp): 70689012 1 dòng, 70689020 1 dòng" in out
+    assert "1 × (cả dòng): school 70689099 is not in the registry" in out
+
+
+def test_cli_load_needs_data_or_explain(capsys) -> None:
+    assert cli.main(["load"]) == 2
+    assert "--explain FILE" in capsys.readouterr().err
