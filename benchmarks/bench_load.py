@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_load.py [--data data/province] [--period dau_nam]
                                               [--openpyxl-files N] [--repeat 3]
+                                              [--shape province|csdl16|html|tcvn3]
 
 For the workbooks (.xlsx, real .xls and .ods, district-level files included; not vnEdu's HTML
 saved as .xls) of one period, both systems:
@@ -10,6 +11,9 @@ saved as .xls) of one period, both systems:
            in one process, and as load_period does it (one process per core, at most 2);
   openpyxl pandas.read_excel(engine="openpyxl") of every sheet (.xlsx only: openpyxl reads no .xls),
            on the first N .xlsx files (default all), compared with eduwb on the same N files.
+``--shape`` measures other province shapes, each a district-size sample generated once into
+``data/bench-SHAPE``: ``csdl16`` every CSDL workbook with 16 category sheets, ``html`` every vnEdu
+list an HTML table saved as .xls, ``tcvn3`` staff and class lists in TCVN3 far more often.
 Then the whole ``load_period`` (all formats) for the period. Each measurement runs in its own
 process, so its peak RSS is its own; imports are done before the clock starts (bench_cli.py times
 a command as a user runs it). The floor and the eduwb measurements alternate ``--repeat`` times
@@ -98,6 +102,29 @@ def _run(kind: str, args: argparse.Namespace) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _make_shape(shape: str, out: Path) -> None:
+    """Generate a district-size sample whose files have one shape (see the module docstring)."""
+    from eduwb.sample import generate, noise
+
+    if shape == "csdl16":
+        fill = noise._fill
+
+        def fill16(e, st, rng, mg, slash, forced=frozenset()):
+            fill(e, st, rng, mg, slash, forced)
+            if st.excel and e.system == "csdl" and not e.corrupt:
+                st.noise.add("category_sheets")
+                st.n_categories = 16
+
+        noise._fill = fill16
+    elif shape == "html":
+        base = noise._base
+        noise._base = lambda e, rng: (noise.Style("html_xls") if e.system == "vnedu"
+                                      and not e.corrupt else base(e, rng))
+    elif shape == "tcvn3":
+        noise.PROBS["tcvn3"] = 0.6
+    generate(out, size="district")
+
+
 def _median(runs: list[dict]) -> dict:
     """The run of median seconds (its peak memory the largest of all runs)."""
     ordered = sorted(runs, key=lambda r: r["seconds"])
@@ -113,8 +140,19 @@ def main() -> None:
                         help="how many .xlsx files openpyxl reads (0 = all)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="alternating runs of the floor and of eduwb (medians)")
+    parser.add_argument("--shape", choices=("province", "csdl16", "html", "tcvn3"),
+                        default="province", help="the province shape to measure")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--make-shape", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.make_shape:
+        _make_shape(args.make_shape, args.data)
+        return
+    if args.shape != "province":
+        args.data = ROOT / "data" / f"bench-{args.shape}"
+        if not (args.data / "danh_muc" / "truong.xlsx").exists():
+            subprocess.run([sys.executable, __file__, "--make-shape", args.shape, "--data",
+                            str(args.data)], check=True)
     if args.child:
         limit = args.openpyxl_files or 10**9
         print(json.dumps(_measure(args.child, str(args.data), args.year, args.period, limit)))
@@ -129,7 +167,7 @@ def main() -> None:
     res = {kind: _median(r) for kind, r in runs.items()}
     res |= {k: _run(k, args) for k in ("openpyxl", "eduwb_subset", "load_period")}
     floor, ed, ox, sub = res["floor"], res["eduwb"], res["openpyxl"], res["eduwb_subset"]
-    print(f"Province sample {args.data}, {args.year} {args.period}, both systems; "
+    print(f"Sample {args.data} (shape {args.shape}), {args.year} {args.period}, both systems; "
           f"medians of {args.repeat} alternating runs")
     print(f"Workbooks (.xlsx, .xls, .ods): {ed['files']}; rows (all sheets, floor): "
           f"{floor['rows']}")
