@@ -19,7 +19,6 @@ from eduwb.read.table import (
     codes_in_name,
     read_table,
     read_tables,
-    school_code_value,
 )
 
 __all__ = [
@@ -34,5 +33,4 @@ __all__ = [
     "read_table",
     "read_tables",
     "scan_exports",
-    "school_code_value",
 ]

@@ -93,10 +93,6 @@ class _Labels:
         return [self[i] for i in range(len(self.rows))]
 
 
-def _row_labels(rows: list[list[Cell]]) -> list[list[str]]:
-    return _Labels(rows).all()
-
-
 def _match_count(labels: list[str], keys: frozenset[str]) -> int:
     key = text.header_key
     return sum(1 for s in labels if s and key(s) in keys)

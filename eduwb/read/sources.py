@@ -187,7 +187,6 @@ class Source:
     """A file's real format (by content) and what was noticed while opening it."""
 
     format: str  # "xlsx" | "xls" | "ods" | "html" | "csv"
-    size: int
 
 
 def sniff(path: Path, rel: str, limits: Limits) -> Source:
@@ -202,11 +201,11 @@ def sniff(path: Path, rel: str, limits: Limits) -> Source:
     if not head:
         raise ReadError("the file is empty (0 bytes): export it again from the system", file=rel)
     if head.startswith(_ZIP_MAGIC):
-        return Source(_zip_format(path, rel, limits), size)
+        return Source(_zip_format(path, rel, limits))
     if size > limits.max_bytes:
         raise ReadError(_too_big(f"{size / 1048576:,.0f} MB", limits), file=rel)
     if head.startswith(_OLE_MAGIC):
-        return Source("xls", size)
+        return Source("xls")
     probe = head
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         probe = head.decode("utf-16", errors="ignore").encode("utf-8", errors="ignore")
@@ -215,10 +214,10 @@ def sniff(path: Path, rel: str, limits: Limits) -> Source:
         raise ReadError("the file is an Excel 2003 XML spreadsheet: open it in Excel and save it "
                         "as .xlsx", file=rel)
     if low.startswith(b"<") and any(t in low for t in _HTML_TAGS):
-        return Source("html", size)
+        return Source("html")
     if b"\x00" in probe:
         raise ReadError(DAMAGED.format(detail="not a workbook, HTML or CSV file"), file=rel)
-    return Source("csv", size)
+    return Source("csv")
 
 
 def _zip_format(path: Path, rel: str, limits: Limits) -> str:
@@ -318,16 +317,6 @@ def sheets(path: Path, fmt: str, rel: str, limits: Limits,
     else:
         check_rows(data.count(b"\n"), limits, rel)
         yield csv_sheet(data)
-
-
-def sheet_list(path: Path, fmt: str) -> list[tuple[str, bool]]:
-    """(name, visible) of every sheet of a workbook; one unnamed visible sheet for CSV and HTML."""
-    if fmt not in ("xlsx", "xls", "ods"):
-        return [("", True)]
-    import python_calamine as pc
-
-    wb = _open_calamine(path, fmt, str(path))
-    return [(m.name, _visible(m, pc)) for m in wb.sheets_metadata]
 
 
 def _open_calamine(path: Path, fmt: str, rel: str) -> Any:
