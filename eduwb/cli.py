@@ -45,8 +45,24 @@ def _parser() -> argparse.ArgumentParser:
 
     load = sub.add_parser(
         "load", help="read one period of both systems; write load_report.csv and rejected_rows.csv"
+        " (or, with --explain FILE, show how one export file is read)"
     )
-    _period_args(load)
+    load.add_argument("data", type=Path, nargs="?",
+                      help="data folder (danh_muc/, YEAR/PERIOD/vnedu|csdl/)")
+    load.add_argument("--year", help="school year, e.g. 2021-2022")
+    load.add_argument("--period", choices=vocab.PERIODS, help="reporting period")
+    load.add_argument("--district", help="limit to one district office (e.g. 689)")
+    load.add_argument("--out", type=Path, help="output folder (default: out/YEAR/PERIOD)")
+    load.add_argument("--max-mb", type=float, help="refuse files whose cell data is larger "
+                      "(MB, uncompressed; default $EDUWB_MAX_MB, else 256)")
+    load.add_argument("--max-rows", type=int, help="refuse sheets with more rows (default "
+                      "$EDUWB_MAX_ROWS, else 200000)")
+    load.add_argument("--explain", type=Path, metavar="FILE",
+                      help="show how one export file is read: sheet, header rows, columns, "
+                      "footer, school, export date (no --year/--period needed)")
+    load.add_argument("--system", choices=vocab.SYSTEMS,
+                      help="with --explain: the system the file comes from (default: from its "
+                      "folder)")
 
     rec = sub.add_parser(
         "reconcile",
@@ -211,14 +227,31 @@ def _sample(args: argparse.Namespace) -> int:
 
 def _load(args: argparse.Namespace) -> int:
     from eduwb.load import load_period
+    from eduwb.read import Limits
     from eduwb.report import write_csv
 
+    limits = Limits.from_env()
+    limits = Limits(args.max_mb if args.max_mb is not None else limits.max_mb,
+                    args.max_rows if args.max_rows is not None else limits.max_rows)
+    if args.explain is not None:
+        from eduwb.diagnose import explain_file
+
+        if not args.explain.is_file():
+            print(f"eduwb: file {args.explain} does not exist", file=sys.stderr)
+            return EXIT_FAILED
+        print(explain_file(args.explain, system=args.system, data=args.data, limits=limits),
+              end="")
+        return EXIT_OK
+    if args.data is None or args.year is None or args.period is None:
+        print("eduwb load: DATA, --year and --period are required (or --explain FILE)",
+              file=sys.stderr)
+        return EXIT_FAILED
     if not args.data.is_dir():
         print(f"eduwb: data folder {args.data} does not exist", file=sys.stderr)
         return EXIT_FAILED
     progress = None if args.quiet else (lambda rel: logging.getLogger("eduwb").debug(rel))
     period = load_period(args.data, args.year, args.period, district=args.district,
-                         progress=progress)
+                         progress=progress, limits=limits)
     out = args.out or Path("out") / args.year / args.period
     write_csv(period.load_report, out / "load_report.csv")
     write_csv(period.rejected, out / "rejected_rows.csv")

@@ -80,20 +80,22 @@ def compare_kind(period: Period, kind: str, *,
     v, c = _prepared(_records(period, kind, "vnedu"), _records(period, kind, "csdl"), kind)
     codes = _JointCodes(v, c)
     out = _Findings(period, kind)
-    rep_v = _duplicates(v, kind, "vnedu", out, _code_column(c), codes.side(0))
-    rep_c = _duplicates(c, kind, "csdl", out, _code_column(v), codes.side(1))
+    missing = missing if missing is not None else missing_exports(period)
+    # Schools whose list the other system did not export: one school_missing stands for them.
+    absent = {system: {school for school, k in missing[system] if k == kind}
+              for system in vocab.SYSTEMS}
+    rep_v = _duplicates(v, kind, "vnedu", out, _code_column(c), codes.side(0), absent["csdl"])
+    rep_c = _duplicates(c, kind, "csdl", out, _code_column(v), codes.side(1), absent["vnedu"])
     linkage = _link(v, c, rep_v, rep_c, kind, codes)
     links = linkage.links.reset_index(drop=True)
     carried = carried if carried is not None else carried_matrix(period.carried)
     _compare_pairs(v, c, links, kind, carried, out, codes)
-    missing = missing if missing is not None else missing_exports(period)
     for frame, rep, linked, system, other, ambiguous in (
         (v, rep_v, links["left"], "vnedu", "csdl", set(linkage.ambiguous_left)),
         (c, rep_c, links["right"], "csdl", "vnedu", set(linkage.ambiguous_right)),
     ):
         unlinked = rep & ~frame.index.isin(linked)
-        absent = {school for school, k in missing[other] if k == kind}
-        unlinked &= ~frame["school_code"].isin(absent).to_numpy()
+        unlinked &= ~frame["school_code"].isin(absent[other]).to_numpy()
         positions = np.flatnonzero(unlinked)
         for idx, row in zip(frame.index[positions], _rows(frame, positions), strict=True):
             out.only(row, idx, system, idx in ambiguous)
@@ -117,9 +119,8 @@ def school_findings(period: Period, *,
                         held[kind, other] = table.loc[(table["system"] == other).to_numpy(),
                                                       "school_code"].value_counts()
                     out.school_missing(code, kind, system, int(held[kind, other].get(code, 0)))
-    rep = period.load_report
-    files = {system: rep[(rep["system"] == system) & rep["kind"].isin(vocab.LIST_KINDS)]
-             for system in vocab.SYSTEMS}
+    rep = period.export_files()
+    files = {system: rep[rep["system"] == system] for system in vocab.SYSTEMS}
     current = {system: [(f, period.registry.current(f)) for f in set(files[system]["school_code"])]
                for system in vocab.SYSTEMS}
     for _, school in period.registry.merged_schools().iterrows():
@@ -235,12 +236,15 @@ def _code_column(frame: pd.DataFrame) -> pd.Series | None:
 
 
 def _duplicates(frame: pd.DataFrame, kind: str, system: str, out: _Findings,
-                other_codes: pd.Series | None, key_of) -> np.ndarray:
+                other_codes: pd.Series | None, key_of,
+                unlisted: set[str] = frozenset()) -> np.ndarray:
     """Report duplicate groups; return the mask of records that take part in linking.
 
     Same school and MOET code (or vnEdu code), or same school, name and birth date, make a group
     (the same MOET code at two schools too, unless it is a transfer). Two records with different
-    MOET codes that the other system also holds are two people, not a duplicate.
+    MOET codes that the other system also holds are two people, not a duplicate. Records of the
+    ``unlisted`` schools (the other system has no export of the list: one ``school_missing``
+    stands for them) are grouped but not reported one by one.
     """
     parent: dict = {}
 
@@ -302,7 +306,9 @@ def _duplicates(frame: pd.DataFrame, kind: str, system: str, out: _Findings,
     rows = iter(_rows(frame, positions))
     for group in members:
         for i in group:
-            out.duplicate(next(rows), i, system, group)
+            row = next(rows)
+            if row["school_code"] not in unlisted:
+                out.duplicate(row, i, system, group)
     return keep
 
 

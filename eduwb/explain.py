@@ -173,8 +173,9 @@ def _positions(codes: pd.Series, position: pd.Index) -> np.ndarray:
 
 def _files_by_school(period: Period, position: pd.Index,
                      carried: Carried) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray, Carried]]:
-    """Per (system, kind): each file's school position and its row in the carried matrix."""
-    rep = period.load_report
+    """Per (system, kind): each export's school position and its file's row in the carried
+    matrix (a district-level file stands for each of its schools)."""
+    rep = period.export_files()
     current = pd.Series([period.registry.current(c) for c in rep["school_code"]], dtype=object)
     at = _positions(current, position)
     out = {}

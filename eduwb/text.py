@@ -89,6 +89,7 @@ _UNICODE_ONLY = frozenset(
     + "".join(chr(c) for c in range(0x1EA0, 0x1EFA))
     + "".join(chr(c) for c in range(0x0300, 0x0370))
 )
+_UNICODE_ONLY_RE = re.compile("[" + re.escape("".join(sorted(_UNICODE_ONLY))) + "]")
 
 # --- clean -------------------------------------------------------------------------------------
 
@@ -215,6 +216,39 @@ def header_key(s: str) -> str:
         s = stripped
     s = fold_accents(s)
     return _SLASH_AMP_RE.sub(r"\1", s).strip()
+
+
+# --- school names --------------------------------------------------------------------------------
+
+_SCHOOL_TYPE_RE = re.compile(
+    r"^(?:truong\s+)?(tieu hoc va trung hoc co so|tieu hoc va thcs|th\s*(?:&|va|-|/)?\s*thcs"
+    r"|tieu hoc|th|ptdtbt\s*(?:th)?|pt)\b\s*(.*)$")
+_SCHOOL_TYPES = {"tieu hoc": "th", "th": "th", "ptdtbt": "ptdtbt th", "pt": "pt"}
+
+
+@lru_cache(maxsize=_CACHE)
+def school_name_parts(name: str) -> tuple[str, str]:
+    """(type, place) keys of a school name, for matching names written differently.
+
+    "Trường Tiểu học Tân Phú", "TH Tân Phú" and "th  tân phú" → ("th", "tân phú");
+    "TH&THCS Tiến Hưng", "Trường Tiểu học và THCS Tiến Hưng" → ("th&thcs", "tiến hưng");
+    a bare "Tân Phú" → ("", "tân phú"). Case, NFC/NFD, tone placement, Ð/Đ and punctuation are
+    ignored; the place keeps its diacritics (Lộc Thạnh and Lộc Thành are two schools): fold it
+    with :func:`fold_accents` to match a name typed without accents.
+    """
+    accented = " ".join(re.sub(r"[^\w&]+", " ", fold_case(name)).replace("_", " ").split())
+    folded = accented.translate(_FOLD_TABLE)
+    if len(folded) != len(accented):  # a letter outside Vietnamese: positions no longer align
+        folded = accented = fold_accents(accented)
+    m = _SCHOOL_TYPE_RE.match(folded)
+    if not m:
+        if folded.startswith("truong "):
+            return "", accented[len("truong "):]
+        return "", accented
+    kind, place = m.group(1), accented[m.start(2):]
+    if "thcs" in kind or "trung hoc co so" in kind:
+        return "th&thcs", place
+    return _SCHOOL_TYPES.get(kind.replace(" th", ""), kind), place
 
 
 # --- pandas helpers ----------------------------------------------------------------------------
@@ -558,7 +592,7 @@ def _value_votes(value: str) -> tuple[str | None, frozenset[str]]:
     """
     if value.isascii():
         return None, frozenset()
-    if any(c in _UNICODE_ONLY for c in value):
+    if _UNICODE_ONLY_RE.search(value):
         return "unicode", frozenset()
     unicode_score = 0
     scores = dict.fromkeys(_DECODERS, 0)
@@ -605,6 +639,11 @@ def detect_legacy(values: Iterable[Any], max_values: int = 5000) -> str | None:
             if len(seen) >= max_values:
                 break
     if not seen:
+        return None
+    # Values with a Unicode-only letter vote Unicode for certain (a regex finds them at C speed):
+    # when the others cannot outnumber them two to one, no encoding can win.
+    sure = sum(1 for v in seen if _UNICODE_ONLY_RE.search(v))
+    if len(seen) - sure <= 2 * sure:
         return None
     counts: dict[str, int] = {}
     chars: dict[str, set[str]] = {}

@@ -56,6 +56,11 @@ def _code_text(value: Any) -> str:
 
 def moet_id(value: Any) -> str | None:
     """The ministry's 10-digit code of a pupil or staff member."""
+    cls = value.__class__
+    if cls is str and len(value) == 10 and value.isdigit() and value.isascii():
+        return value  # the usual cells, at once
+    if cls is float and 1e9 <= value < 1e10 and value.is_integer():
+        return str(int(value))
     if _blank(value):
         return None
     s = _code_text(value)
@@ -66,21 +71,37 @@ def moet_id(value: Any) -> str | None:
 
 def personal_id(value: Any) -> str | None:
     """The 12-digit personal identification number (leading zero restored if Excel dropped it)."""
+    if value.__class__ is str and len(value) == 12 and value.isdigit() and value.isascii():
+        return value
     if _blank(value):
         return None
     s = _code_text(value)
     if _DIGITS.match(s) and len(s) == 11:
         s = "0" + s
     if not _DIGITS.match(s) or len(s) != 12:
-        raise Rejected(f"{value!r} is not a personal identification number: expected 12 digits")
+        # the value itself is personal data: the reason names its shape, never its digits
+        digits = sum(ch.isdigit() for ch in s)
+        raise Rejected(f"not a personal identification number: {digits} digits where 12 are "
+                       "expected")
     return s
 
 
 def local_id(value: Any) -> str | None:
     """vnEdu's own code: any text; a number loses its spurious ``.0``."""
+    if value.__class__ is str and value.isalnum() and value.isascii():
+        return value  # HS001234, 7012345678
     if _blank(value):
         return None
     return _code_text(value)
+
+
+def school_name(value: Any) -> str | None:
+    """A school's name as written (cleaned); the registry resolves it to a code."""
+    if _blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return text.clean(str(value))
 
 
 def school_code(value: Any) -> str | None:
@@ -118,6 +139,8 @@ def date(value: Any) -> dt.date | None:
         return value
     if cls is dt.datetime:
         return value.date()
+    if cls is str:
+        return _date_text(value) if value and not value.isspace() else None
     if _blank(value):
         return None
     if isinstance(value, dt.datetime):
@@ -446,6 +469,8 @@ def sessions_per_day(value: Any) -> bool | None:
 
 def name(value: Any) -> str | None:
     """A person's name, cleaned; all-caps or all-lower names get Vietnamese title case."""
+    if value.__class__ is str:
+        return _name_text(value) if value and not value.isspace() else None
     if _blank(value):
         return None
     return _name_text(str(value))

@@ -310,6 +310,7 @@ OWNERSHIPS: tuple[str, ...] = ("Công lập", "Tư thục")
 HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "students": {
         "school_code": ("Mã trường",),
+        "school_name": ("Tên trường", "Trường", "Tên trường học"),
         "moet_id": ("Mã định danh Bộ GD&ĐT", "Mã định danh", "Mã định danh Bộ GDĐT"),
         "personal_id": ("Số định danh cá nhân", "Số CCCD", "Mã định danh cá nhân"),
         "full_name": ("Họ và tên", "Họ tên", "Họ và tên học sinh", "Họ tên học sinh"),
@@ -337,6 +338,7 @@ HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "staff": {
         "school_code": ("Mã trường",),
+        "school_name": ("Tên trường", "Trường", "Tên trường học"),
         "moet_id": ("Mã định danh Bộ GD&ĐT", "Mã định danh", "Mã định danh Bộ GDĐT"),
         "personal_id": ("Số định danh cá nhân", "Số CCCD"),
         "full_name": ("Họ và tên", "Họ tên"),
@@ -355,6 +357,7 @@ HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "classes": {
         "school_code": ("Mã trường",),
+        "school_name": ("Tên trường", "Trường", "Tên trường học"),
         "class_name": ("Tên lớp", "Lớp", "Lớp học", "Mã lớp"),
         "grade": ("Khối", "Khối học", "Khối lớp"),
         "two_sessions": ("Học 2 buổi/ngày", "Học 2 buổi/ ngày"),
@@ -365,6 +368,7 @@ HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "facilities": {
         "school_code": ("Mã trường",),
+        "school_name": ("Tên trường", "Trường", "Tên trường học"),
         "item": ("Hạng mục", "Loại phòng", "Tên hạng mục"),
         "count": ("Số lượng",),
         **{field: labels for field, labels in FACILITY_ITEMS.items()},

@@ -150,10 +150,21 @@ def test_bad_parameters_and_missing_registry(data: Path, tmp_path: Path) -> None
         eduwb.load_period(tmp_path / "nowhere", YEAR, PERIOD)
 
 
-def test_missing_period_folder_is_not_a_crash(data: Path) -> None:
-    period = eduwb.load_period(data, YEAR, "cuoi_nam")
-    assert period.load_report.empty
-    assert all(t.empty for t in period.tables.values())
+def test_missing_period_folder_is_a_clear_error(data: Path) -> None:
+    with pytest.raises(ParameterError, match="no folder for period cuoi_nam") as info:
+        eduwb.load_period(data, YEAR, "cuoi_nam")
+    assert info.value.file.endswith("2021-2022/cuoi_nam")
+    with pytest.raises(ParameterError, match="no folder for school year 2022-2023"):
+        eduwb.load_period(data, "2022-2023", PERIOD)
+
+
+def test_period_without_one_system_is_a_finding_not_an_error(data: Path) -> None:
+    import shutil
+
+    shutil.rmtree(data / YEAR / PERIOD / "csdl")
+    period = eduwb.load_period(data, YEAR, PERIOD)
+    assert set(period.load_report["system"]) == {"vnedu"}
+    assert period.exported("csdl").empty
 
 
 def test_cli_load_writes_contract_files(data: Path, tmp_path: Path, capsys) -> None:
@@ -203,3 +214,101 @@ def test_parallel_read_gives_the_same_period() -> None:
     pd.testing.assert_frame_equal(one.load_report, two.load_report)
     pd.testing.assert_frame_equal(one.rejected, two.rejected)
     pd.testing.assert_frame_equal(one.carried, two.carried)
+
+
+def _students(path: Path, date: str | None, names: list[str], code_col: list | None = None) -> None:
+    header = ["Mã học sinh", "Họ và tên", "Ngày sinh", "Giới tính", "Lớp", "Trạng thái"]
+    rows: list[list] = [["DANH SÁCH HỌC SINH"]] + ([[f"Ngày xuất: {date}"]] if date else [])
+    rows.append((["Mã trường"] if code_col else []) + header)
+    for i, name in enumerate(names):
+        rows.append(([code_col[i]] if code_col else [])
+                    + [f"HS{i}", name, "02/03/2014", "Nam", "2A", "Đang học"])
+    _workbook(path, rows)
+
+
+def test_re_export_supersedes_the_earlier_file(data: Path) -> None:
+    vnedu = data / YEAR / PERIOD / "vnedu/689"
+    _students(vnedu / "70689012_DanhSachHocSinh (1).xlsx", "12/09/2021", ["Nguyễn Văn An"])
+    period = eduwb.load_period(data, YEAR, PERIOD)
+    rep = period.load_report.set_index("file")
+    old = rep.loc[f"{YEAR}/{PERIOD}/vnedu/689/70689012_DanhSachHocSinh.xlsx"]
+    assert (old["rows_read"], old["rows_loaded"], old["rows_rejected"]) == (0, 0, 0)
+    assert old["message"].startswith(
+        f"superseded by {YEAR}/{PERIOD}/vnedu/689/70689012_DanhSachHocSinh (1).xlsx "
+        "(a later export)")
+    assert old["kind"] == "students" and old["school_code"] == "70689012"
+    vn = period.records("students", "vnedu")
+    assert list(vn[vn["school_code"] == "70689012"]["full_name"]) == ["Nguyễn Văn An"]
+    assert not (period.rejected["file"] == old.name).any()  # its rejections went with it
+    assert (period.load_report["rows_read"] == period.load_report["rows_loaded"]
+            + period.load_report["rows_rejected"]).all()
+
+
+def test_same_export_date_the_larger_file_is_used(data: Path) -> None:
+    folder = data / YEAR / PERIOD / "vnedu/689"
+    _students(folder / "a_70689012.xlsx", "11/09/2021", ["Nguyễn Văn An"])
+    _students(folder / "b_70689012.xlsx", "11/09/2021", ["Nguyễn Văn An", "Trần Thị Bình"])
+    period = eduwb.load_period(data, YEAR, PERIOD)
+    rep = period.load_report.set_index("file")
+    small = rep.loc[f"{YEAR}/{PERIOD}/vnedu/689/a_70689012.xlsx"]
+    assert small["rows_read"] == 0
+    assert small["message"] == (f"superseded by {YEAR}/{PERIOD}/vnedu/689/b_70689012.xlsx "
+                                "(same export date, larger file)")
+    assert rep.loc[f"{YEAR}/{PERIOD}/vnedu/689/b_70689012.xlsx"]["rows_loaded"] == 2
+
+
+def test_district_file_partly_superseded_by_a_school_s_own_later_file(data: Path) -> None:
+    csdl = data / YEAR / PERIOD / "csdl"
+    _students(csdl / "phong/HocSinh_ToanHuyen.xlsx", "09/09/2021",
+              ["Nguyễn Văn An", "Lê Văn Tám", "Đỗ Thị Na"], ["70689012", "70689020", 70689020])
+    period = eduwb.load_period(data, YEAR, PERIOD)
+    row = period.load_report.set_index("file").loc[f"{YEAR}/{PERIOD}/csdl/phong/HocSinh_ToanHuyen.xlsx"]
+    assert row["school_code"] == ""  # a district-level file
+    assert (row["rows_read"], row["rows_loaded"], row["rows_rejected"]) == (2, 2, 0)
+    assert row["message"] == (f"1 row of school 70689012 left out: superseded by "
+                              f"{YEAR}/{PERIOD}/csdl/HocSinh.xlsx (a later export)")
+    cs = period.records("students", "csdl")
+    assert sorted(cs[cs["file"].str.contains("ToanHuyen")]["full_name"]) == ["Lê Văn Tám",
+                                                                              "Đỗ Thị Na"]
+    exported = set(map(tuple, period.exported("csdl").to_numpy()))
+    assert ("70689020", "students") in exported and ("70689012", "students") in exported
+    # the district filter keeps the rows of the district's schools only
+    other = eduwb.load_period(data, YEAR, PERIOD, district="696")
+    assert f"{YEAR}/{PERIOD}/csdl/phong/HocSinh_ToanHuyen.xlsx" not in set(other.load_report["file"])
+
+
+FIXTURE_FILES = Path(__file__).resolve().parent / "fixtures" / "files"
+
+
+def test_cli_explain_shows_how_a_file_is_read(capsys) -> None:
+    path = FIXTURE_FILES / "header_three_rows_merged_staff.xlsx"
+    assert cli.main(["load", "--explain", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Danh sách: Cán bộ, giáo viên, nhân viên (trang 'DanhSach')" in out
+    assert "Tiêu đề cột: dòng 4–6" in out
+    assert "C  Họ đệm → middle_name" in out and "A  STT → (không dùng)" in out
+    assert "Dữ liệu: dòng 7–10, 4 dòng" in out
+    assert "Trường: 70689012 (theo dòng tiêu đề)" in out
+    assert "Kết quả: 4 dòng đọc, 4 dòng nạp, 0 dòng bị loại" in out
+    assert cli.main(["load", "--explain", str(FIXTURE_FILES / "numbering_row_letters.xls")]) == 0
+    assert "Dòng đánh số cột: dòng 7 (không phải dữ liệu)" in capsys.readouterr().out
+    assert cli.main(["load", "--explain", str(FIXTURE_FILES / "hidden_sheet_only_data.xls")]) == 0
+    out = capsys.readouterr().out
+    assert "'DuLieu': trang ẩn: không bao giờ đọc" in out and "Không đọc được" in out
+
+
+def test_cli_explain_a_district_file_with_the_registry(data: Path, capsys) -> None:
+    path = data / YEAR / PERIOD / "csdl/phong/HocSinh_ToanHuyen.xlsx"
+    _students(path, "09/09/2021", ["Nguyễn Văn An", "Lê Văn Tám", "Đỗ Thị Na"],
+              ["70689012", "70689020", "70689099"])
+    assert cli.main(["load", "--explain", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Hệ thống: CSDL ngành" in out
+    assert "Trường: nhiều trường, theo từng dòng (cột Mã trường)" in out
+    assert "Theo trường (mã như ghi trong tệp): 70689012 1 dòng, 70689020 1 dòng" in out
+    assert "1 × (cả dòng): school 70689099 is not in the registry" in out
+
+
+def test_cli_load_needs_data_or_explain(capsys) -> None:
+    assert cli.main(["load"]) == 2
+    assert "--explain FILE" in capsys.readouterr().err

@@ -26,7 +26,11 @@ def period(request):
 
 
 def test_every_file_is_loaded_or_reported(period) -> None:
-    files = truth_frame(SAMPLE, YEAR, period.period, "files.csv")
+    _files_as_the_truth_says(period, SAMPLE)
+
+
+def _files_as_the_truth_says(period, data: Path) -> None:
+    files = truth_frame(data, YEAR, period.period, "files.csv")
     rep = period.load_report.set_index(["system", "file"])
     assert len(rep) == len(files)
     for f in files.itertuples(index=False):
@@ -38,6 +42,8 @@ def test_every_file_is_loaded_or_reported(period) -> None:
         assert got["school_code"] == f.file_school_code, f.file
         assert (got["rows_read"], got["rows_loaded"], got["rows_rejected"]) == (
             int(f.rows_read), int(f.rows_loaded), int(f.rows_rejected)), f.file
+        if f.superseded_by:
+            assert f"superseded by {f.superseded_by}" in got["message"], f.file
     assert (rep["rows_read"] == rep["rows_loaded"] + rep["rows_rejected"]).all()
 
 
@@ -57,3 +63,27 @@ def test_rejections_are_the_expected_ones(period) -> None:
 def test_canonical_tables_equal_the_truth(period, kind, system) -> None:
     bad = compare_canonical(period, SAMPLE, kind, system)
     assert bad.empty, bad.head(10).to_string()
+
+
+def test_district_level_files_of_the_generator(tmp_path, monkeypatch) -> None:
+    """The district and province samples' district-level files (a Mã trường or a Tên trường
+    column) and the schools' own later files beside them, on a tiny sample made to have them."""
+    from eduwb import sample
+
+    monkeypatch.setitem(sample.P_DISTRICT, "tiny", 0.3)
+    data = tmp_path / "data"
+    sample.generate(data, size="tiny")
+    noise = set()
+    for p in vocab.PERIODS:
+        for kinds in truth_frame(data, YEAR, p, "files.csv")["noise"]:
+            noise |= set(kinds.split(";"))
+    assert {"district_level_code", "district_level_name", "superseded_district_rows"} <= noise
+    for p in vocab.PERIODS:
+        loaded = load_period(data, YEAR, p)
+        _files_as_the_truth_says(loaded, data)
+        district = loaded.load_report[loaded.load_report["file"].str.contains("ToanHuyen")]
+        assert (district["school_code"] == "").all()
+        for kind in vocab.LIST_KINDS:
+            for system in vocab.SYSTEMS:
+                bad = compare_canonical(loaded, data, kind, system)
+                assert bad.empty, bad.head(10).to_string()

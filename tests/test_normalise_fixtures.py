@@ -143,3 +143,103 @@ def test_writing_variants_give_one_canonical_value(tmp_path: Path) -> None:
         a, b = res.records[field]
         assert a == b, field
     assert res.records["full_name"][0] == "Nguyễn Thị Hòa"
+
+
+def _registry():
+    import pandas as pd
+
+    from eduwb.registry import Registry
+
+    schools = pd.DataFrame({
+        "school_code": ["70689012", "70689013", "70689020", "70696001", "70696002"],
+        "name": ["Trường Tiểu học Tân Phú", "TH Tiến Thành", "TH&THCS Tiến Hưng", "TH Tân Phú",
+                 "TH Minh Hưng"],
+        "school_type": ["TH", "TH", "TH&THCS", "TH", "TH"],
+        "district_code": ["689", "689", "689", "696", "696"],
+        "commune_code": [None] * 5, "ownership": ["Công lập"] * 5,
+        "old_codes": [(), (), ("70689014",), (), ()], "merged_on": [None] * 5,
+    })
+    districts = pd.DataFrame({"district_code": ["689", "696"], "name": ["A", "B"],
+                              "specialist": [None, None], "phone": [None, None],
+                              "email": [None, None]})
+    return Registry.from_frames(schools, districts)
+
+
+def _nothing_lost(result) -> None:
+    rep = result.report
+    assert rep["rows_read"] == rep["rows_loaded"] + rep["rows_rejected"]
+    assert sum(a + b for a, b in result.schools.values()) + sum(
+        1 for r in result.rejected if r["column"] == "" and r["_school"] is None) == rep["rows_read"]
+
+
+def test_district_level_file_by_school_code_column() -> None:
+    raw = read_table(FIXTURES / "files/district_level_school_code_column.xlsx", "csdl", FIXTURES)
+    result = normalise(raw, _registry())
+    assert result.report["school_code"] == "" and result.district_level
+    assert result.records["file_school_code"] == ["70689012", "70689012", "70689013",
+                                                  "70689013", "70689020"]
+    assert result.schools == {"70689012": (2, 0), "70689013": (2, 0), "70689020": (1, 0)}
+    _nothing_lost(result)
+
+
+def test_district_level_file_by_school_name_written_many_ways() -> None:
+    raw = read_table(FIXTURES / "files/district_level_school_name_column.xlsx", "vnedu",
+                     FIXTURES)
+    result = normalise(raw, _registry())
+    # "TH Tân Phú" is a school of 689 and of 696: the file's other schools are in 689
+    assert result.records["file_school_code"] == ["70689012", "70689012", "70689013", "70689020"]
+    assert result.report["rows_rejected"] == 0
+    _nothing_lost(result)
+
+
+def test_unknown_and_ambiguous_school_names_rejected_per_row(tmp_path: Path) -> None:
+    path = _write(tmp_path / "ten_truong.xlsx", [
+        ["Tên trường", "Họ và tên", "Ngày sinh", "Giới tính", "Lớp"],
+        ["TH Tân Phú", "Nguyễn Văn An", "01/02/2015", "Nam", "1A"],
+        ["TH Sao Hỏa", "Trần Thị Bình", "01/02/2015", "Nữ", "1A"],
+        ["Minh Hưng", "Lê Văn Cường", "01/02/2015", "Nam", "1A"],
+        [None, "Phạm Thị Dung", "01/02/2015", "Nữ", "1A"],
+    ])
+    result = normalise(read_table(path, "vnedu", tmp_path), _registry())
+    # "Minh Hưng" is a school of 696, where a "TH Tân Phú" is too: that one is meant
+    assert result.records["file_school_code"] == ["70696001", "70696002"]
+    reasons = {r["row"]: r["reason"] for r in result.rejected if r["column"] == ""}
+    assert "no school named 'TH Sao Hỏa'" in reasons[3]
+    assert "names no school" in reasons[5]
+    assert result.report["rows_rejected"] == 2
+    _nothing_lost(result)
+    path = _write(tmp_path / "ten_truong_2.xlsx", [
+        ["Tên trường", "Họ và tên", "Ngày sinh", "Giới tính", "Lớp"],
+        ["Tân Phú", "Nguyễn Văn An", "01/02/2015", "Nam", "1A"],
+        ["TH Tiến Thành", "Nguyễn Văn Bình", "01/02/2015", "Nam", "1A"],
+        ["Tiến Thành", "Nguyễn Văn Bình", "01/02/2015", "Nam", "1A"],
+    ])
+    result = normalise(read_table(path, "vnedu", tmp_path), _registry())
+    assert result.records["file_school_code"] == ["70689012", "70689013", "70689013"]
+    path = _write(tmp_path / "ten_truong_3.xlsx", [
+        ["Tên trường", "Họ và tên", "Ngày sinh", "Giới tính", "Lớp"],
+        ["TH Tân Phú", "Nguyễn Văn An", "01/02/2015", "Nam", "1A"],
+    ])
+    result = normalise(read_table(path, "vnedu", tmp_path), _registry())
+    (rej,) = result.rejected
+    assert "several schools" in rej["reason"] and "70689012" in rej["reason"]
+    assert "70696001" in rej["reason"]
+    _nothing_lost(result)
+
+
+def test_school_code_not_in_registry_rejects_the_row_of_a_district_file(tmp_path: Path) -> None:
+    path = _write(tmp_path / "dl.xlsx", [
+        ["Mã trường", "Họ và tên", "Ngày sinh", "Giới tính", "Lớp"],
+        ["70689012", "Nguyễn Văn An", "01/02/2015", "Nam", "1A"],
+        ["70689099", "Trần Thị Bình", "01/02/2015", "Nữ", "1A"],
+        ["7068901", "Lê Văn Cường", "01/02/2015", "Nam", "1A"],
+        ["70689014", "Phạm Thị Dung", "01/02/2015", "Nữ", "1A"],
+    ])
+    result = normalise(read_table(path, "csdl", tmp_path), _registry())
+    assert result.records["file_school_code"] == ["70689012", "70689014"]
+    assert result.records["school_code"] == ["70689012", "70689020"]  # the old code's school
+    reasons = {r["row"]: r["reason"] for r in result.rejected if r["column"] == ""}
+    assert "70689099 is not in the registry" in reasons[3]
+    assert "expected 8 digits" in reasons[4]
+    assert any("old code 70689014" in m for m in [result.report["message"]])
+    _nothing_lost(result)

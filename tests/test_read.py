@@ -69,6 +69,11 @@ def test_fixture_table(name: str) -> None:
         assert t.export_date == mtime
     assert t.legacy_encoding == exp["legacy_encoding"]
     assert list(t.duplicate_headers) == exp["duplicate_headers"]
+    assert t.district_level == exp.get("district_level", False)
+    if exp.get("numbering_row") is not None or "numbering_row" in exp:
+        assert t.numbering_row == exp.get("numbering_row")
+    if exp.get("header_rows") is not None:
+        assert list(t.header_rows) == exp["header_rows"]
     # the exact Excel rows of the data: nothing lost, nothing extra (titles, header, blanks, footer)
     assert [r for r, _ in t.rows] == exp["rows"]
     if exp["rows"]:
@@ -86,14 +91,12 @@ def _values(row: tuple[Any, ...], expected: list[Any]) -> list[Any]:
 
 @pytest.mark.parametrize("name", TABLES)
 def test_row_values_are_raw(name: str) -> None:
-    """Strings are stripped and never empty; every value has a type normalise handles."""
+    """Values are as the file has them, of types normalise handles; no row is blank."""
     allowed = (str, int, float, bool, dt.date, dt.datetime, dt.time, dt.timedelta, type(None))
     t = _read(name)
     for _, values in t.rows:
-        for v in values:
-            assert isinstance(v, allowed)
-            if isinstance(v, str):
-                assert v and v == v.strip()
+        assert all(isinstance(v, allowed) for v in values)
+        assert any(v.strip() if isinstance(v, str) else v is not None for v in values)
     indexes = [c.index for c in t.columns]
     assert indexes == sorted(set(indexes))
     assert all(c.index < len(values) for _, values in t.rows for c in t.columns)
@@ -236,3 +239,24 @@ def test_every_data_row_is_kept(tmp_path: Path, n_titles: int, gaps: list[int],
     assert [row for row, _ in t.rows] == expected
     assert t.title_lines == tuple(titles)
     assert t.school_source == ("title" if n_titles else "filename")
+
+
+def test_read_tables_gives_one_table_per_list_kind() -> None:
+    from eduwb.read import read_tables
+
+    tables = read_tables(FILES / "two_kinds_two_sheets_70689012.xlsx", "vnedu", FIXTURES)
+    assert [(t.sheet, t.kind, len(t.rows)) for t in tables] == [("HocSinh", "students", 3),
+                                                                 ("CanBo", "staff", 1)]
+    assert all(t.school_code == "70689012" for t in tables)
+    (only,) = read_tables(FILES / "same_kind_two_sheets.xlsx", "vnedu", FIXTURES)
+    assert only.sheet == "HocSinh"
+    assert any("DanhSach (2)" in n and "not read" in n for n in only.notes)
+
+
+def test_survey_says_what_became_of_each_sheet() -> None:
+    from eduwb.read import read_tables
+
+    survey: list = []
+    read_tables(FILES / "hidden_sheet_first_old_copy.xlsx", "vnedu", FIXTURES, survey=survey)
+    assert [(s.name, s.visible, s.outcome) for s in survey] == [
+        ("DanhSach", True, "read"), ("Ban cu", False, "hidden: never read")]

@@ -171,11 +171,14 @@ def test_every_category_occurs(tiny):
 
 
 def test_every_noise_kind_occurs(tiny):
-    from eduwb.sample.noise import NOISE_KINDS
+    from eduwb.sample.noise import LAYOUT_KINDS, NOISE_KINDS
 
     rows = {r["noise_kind"]: int(r["n_files"]) for r in _rows(tiny / "_truth" / "noise_kinds.csv")}
-    assert set(rows) == set(NOISE_KINDS)
-    assert all(rows.values()), [k for k, v in rows.items() if not v]
+    assert set(rows) == set(NOISE_KINDS) | set(LAYOUT_KINDS)
+    # district-level files are in the district and province samples only (see README)
+    district = {"district_level_code", "district_level_name", "superseded_district_rows"}
+    assert all(v for k, v in rows.items() if k not in district), [
+        k for k, v in rows.items() if not v and k not in district]
 
 
 def test_every_file_opens(tiny):
@@ -188,11 +191,20 @@ def test_every_file_opens(tiny):
         for f in _rows(tiny / "_truth" / YEAR / period / "files.csv"):
             path = tiny / f["file"]
             assert path.is_file(), f["file"]
+            if f["readable"] == "False" and "password_protected" in f["noise"]:
+                import msoffcrypto
+
+                n_bad += 1
+                with path.open("rb") as fh:
+                    assert msoffcrypto.OfficeFile(fh).is_encrypted()
+                continue
             if f["readable"] == "False":
                 n_bad += 1
                 with pytest.raises(zipfile.BadZipFile):
                     openpyxl.load_workbook(path, read_only=True)
                 continue
+            if f["superseded_by"]:
+                assert f["rows_read"] == "0" and (tiny / f["superseded_by"]).is_file()
             if f["format"] == "xlsx":
                 wb = openpyxl.load_workbook(path, read_only=True)
                 assert f["sheet"] in wb.sheetnames
@@ -200,12 +212,18 @@ def test_every_file_opens(tiny):
                 assert f["sheet"] in xlrd.open_workbook(str(path)).sheet_names()
             elif f["format"] == "html":
                 assert lxml_html.fromstring(path.read_bytes()).xpath("//table")
-            else:
+            elif f["format"] == "ods":
+                from python_calamine import CalamineWorkbook
+
+                assert f["sheet"] in CalamineWorkbook.from_path(str(path)).sheet_names
+            elif not f["superseded_by"]:
                 raw = path.read_bytes()
                 enc = "cp1258" if "csv_cp1258" in f["noise"] else "utf-8-sig"
-                rows = list(csv.reader(raw.decode(enc).splitlines()))
-                assert len(rows) == int(f["rows_read"]) + 1
-    assert n_bad == 1
+                delim = ";" if "csv_semicolon" in f["noise"] else \
+                    "\t" if "csv_tab" in f["noise"] else ","
+                rows = list(csv.reader(raw.decode(enc).splitlines(), delimiter=delim))
+                assert len(rows) == int(f["rows_read"]) + 1 + ("numbering_row" in f["noise"])
+    assert n_bad == 2  # a damaged file and a password-protected one
 
 
 def test_canonical_columns_and_rejections(tiny):

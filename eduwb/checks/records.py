@@ -38,9 +38,8 @@ class System:
         exported: dict[str, set[str]] = {k: set() for k in vocab.LIST_KINDS}
         for code, kind in period.exported(system).itertuples(index=False):
             exported[kind].add(reg.current(code))
-        rep = period.load_report
-        rep = rep[(rep["system"] == system) & rep["kind"].isin(vocab.LIST_KINDS)
-                  & (rep["school_code"] != "")]
+        rep = period.export_files()
+        rep = rep[rep["system"] == system]
         self._files: dict[str, pd.DataFrame] = {}
         for kind, frame in self.frames.items():
             # (file, school) of every export: from the records (sorted by school and file: one

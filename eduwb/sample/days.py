@@ -222,12 +222,12 @@ def _link_tree(src: Path, dst: Path) -> None:
             shutil.copy2(path, target)
 
 
-_JOBS: list = []  # (export, style, school, rel_dir) shared with forked workers
+_JOBS: list[_render.Job] = []  # the files to write, shared with forked workers
 
 
 def _render_chunk(args: tuple[list[int], str, int]) -> list[str]:
     indices, tmp, seed = args
-    return [_render.render(*_JOBS[i][:3], Path(tmp), seed, _JOBS[i][3]).file[1] for i in indices]
+    return [_render.render(_JOBS[i], Path(tmp), seed).file[1] for i in indices]
 
 
 def _render_into(tree: Path, jobs: list, seed: int, day: dt.date, period: str,
@@ -259,8 +259,9 @@ def _render_into(tree: Path, jobs: list, seed: int, day: dt.date, period: str,
 def _copy_first_day(sample: Path, tree: Path, jobs: list, day: dt.date) -> bool:
     """Day 1 copied from a sample that ``eduwb sample`` wrote with the same seed and size (the
     same registry and the same files as rendering would give); False when it is not one."""
-    expected = {f"{rel_dir}/{_render._file_name(e, st, school)}" for e, st, school, rel_dir in jobs}
-    period = f"{YEAR}/{jobs[0][0].period}"
+    expected = {f"{job.rel_dir}/{_render._file_name(job, job.style, job.schools[0])}"
+                for job in jobs}
+    period = f"{YEAR}/{jobs[0].exports[0].period}"
     found = {p.relative_to(sample).as_posix() for p in (sample / period).rglob("*") if p.is_file()}
     same_registry = (sample / "danh_muc" / "truong.xlsx").is_file() and filecmp.cmp(
         sample / "danh_muc" / "truong.xlsx", tree / "danh_muc" / "truong.xlsx", shallow=False)
@@ -306,12 +307,15 @@ def write_days(out: Path | str, *, seed: int = 2021, size: str = "tiny", period:
     slash = {s.code: s.class_style == "slash" for s in world.schools}
     every = [e for p in vocab.PERIODS for e in plans[p]]  # styles as generate() gives them
     chosen_styles = _noise.choose(every, seed, multi, slash)
+    _noise.layouts(every, chosen_styles, seed)
     base = {(e.system, e.kind, e.school): e for e in plans[period]}
     style = {(e.system, e.kind, e.school): st for e, st in zip(every, chosen_styles, strict=True)
              if e.period == period}
 
-    def jobs(day: _Day, keys) -> list:
-        return [(day.exports[k], style[k], schools[k[2]], _rel_dir(
+    def jobs(day: _Day, keys) -> list[_render.Job]:
+        """One school-level file per export (district-level files and re-exports are the
+        sample's; the days re-export schools' own lists)."""
+        return [_render.Job([day.exports[k]], style[k], [schools[k[2]]], _rel_dir(
             day.exports[k], k[0] == "csdl" and int(k[2][-3:]) % 4 == 0)) for k in sorted(keys)]
 
     dates = tuple(_render.EXPORT_DATES[period] + dt.timedelta(days=d) for d in OFFSETS)

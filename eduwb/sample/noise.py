@@ -69,6 +69,28 @@ NOISE_KINDS: dict[str, str] = {
     "identityless_row": "a row with neither name nor code (rejected row)",
     "corrupt_file": "a truncated, unreadable .xlsx",
 }
+# Layouts of inputs.md 2.1, drawn after the kinds above with their own random stream (so that the
+# files they do not touch stay as they were).
+LAYOUT_KINDS: dict[str, str] = {
+    "format_ods": "LibreOffice .ods workbook",
+    "csv_semicolon": "CSV separated by ;",
+    "csv_tab": "CSV separated by tabs",
+    "numbering_row": "a column-numbering row under the header (1 2 3, (1) (2) (3), A B C)",
+    "header_3_rows": "3-row header: a label over the columns, groups, sub-columns",
+    "hidden_sheet": "a hidden sheet with an old copy of the list before the data sheet",
+    "merged_data_cells": "the class written once, merged down its pupils' rows",
+    "password_protected": "a password-protected .xlsx (unreadable: the list counts as not exported)",
+    "district_level_code": "a district-level file: the schools of a district, a Mã trường column",
+    "district_level_name": "a district-level file: the schools of a district, a Tên trường column",
+    "superseded_reexport": "an export saved again later as '… (1)': the first is superseded",
+    "superseded_district_rows": "a school's own later file beside a district-level file: its rows "
+                                "there are superseded",
+}
+PLAN_KINDS = ("district_level_code", "district_level_name", "superseded_reexport",
+              "superseded_district_rows")
+LAYOUT_PROBS = {"format_ods": 0.04, "csv_semicolon": 0.3, "csv_tab": 0.2, "numbering_row": 0.06,
+                "header_3_rows": 0.35, "hidden_sheet": 0.05, "merged_data_cells": 0.1,
+                "password_protected": 0.002}
 FORMATS = ("format_xlsx", "html_xls", "real_xls", "csv_utf8_bom", "csv_utf8", "csv_cp1258")
 PERSON = ("students", "staff")
 
@@ -88,7 +110,8 @@ class Style:
 
     @property
     def excel(self) -> bool:
-        return self.fmt in ("format_xlsx", "real_xls")
+        """A workbook with typed cells (numbers and dates are not text)."""
+        return self.fmt in ("format_xlsx", "real_xls", "format_ods")
 
 
 def _compatible(kind: str, e: Export, st: Style, multi_grade: bool, slash: bool) -> bool:
@@ -212,6 +235,8 @@ def choose(exports: list[Export], seed: int, multi_grade: dict[str, bool],
     random.Random(f"eduwb-sample:{seed}:force").shuffle(order)
     taken: set[int] = set()
     for kind in NOISE_KINDS:
+        if kind in LAYOUT_KINDS:
+            continue
         if any(kind in st.noise for st in styles) or kind in ("corrupt_file",):
             continue
         for i in order:
@@ -237,6 +262,50 @@ def choose(exports: list[Export], seed: int, multi_grade: dict[str, bool],
                 taken.add(i)
                 break
     return styles
+
+
+def _layout_ok(kind: str, e: Export, st: Style) -> bool:
+    n = st.noise
+    plain = not e.corrupt and not e.junk_rows and not any("_raw" in r for r in e.records)
+    return {
+        "format_ods": st.fmt == "format_xlsx" and not e.corrupt,
+        "csv_semicolon": st.is_csv and "csv_tab" not in n,
+        "csv_tab": st.is_csv and "csv_semicolon" not in n,
+        "numbering_row": not e.corrupt,
+        "header_3_rows": "merged_header" in n,
+        "hidden_sheet": st.fmt in ("format_xlsx", "real_xls", "format_ods") and not e.corrupt,
+        "merged_data_cells": e.kind == "students" and not st.is_csv and not e.corrupt,
+        "password_protected": st.fmt == "format_xlsx" and plain,
+    }.get(kind, False)
+
+
+def _add_layout(kind: str, st: Style) -> None:
+    if kind == "format_ods":
+        st.noise.discard(st.fmt)
+        st.fmt = "format_ods"
+    st.noise.add(kind)
+
+
+def layouts(exports: list[Export], styles: list[Style], seed: int) -> None:
+    """Add the file layouts of inputs.md 2.1 to the styles (in place), each at least once."""
+    for e, st in zip(exports, styles, strict=True):
+        rng = random.Random(f"eduwb-sample:{seed}:layout:{e.period}:{e.system}:{e.school}:{e.kind}")
+        for kind, p in LAYOUT_PROBS.items():
+            if rng.random() < p and _layout_ok(kind, e, st):
+                _add_layout(kind, st)
+    order = list(range(len(exports)))
+    random.Random(f"eduwb-sample:{seed}:layout-force").shuffle(order)
+    for kind in LAYOUT_PROBS:
+        if any(kind in st.noise for st in styles):
+            continue
+        # preferably a CSDL staff list: its school_missing is then plain to see
+        want = [i for i in order if _layout_ok(kind, exports[i], styles[i])]
+        pick = next((i for i in want if kind != "password_protected"
+                     or (exports[i].kind, exports[i].system) == ("staff", "csdl")), None)
+        if pick is None and want:
+            pick = want[0]
+        if pick is not None:
+            _add_layout(kind, styles[pick])
 
 
 def _conflicts(kind: str) -> set[str]:

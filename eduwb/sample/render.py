@@ -233,7 +233,7 @@ def _person_cols(e: Export, st: Style, rng: random.Random, cv: _Cells,
 
     cols = [Col("STT", None, lambda r, i: i)]
     if school_col:
-        cols.append(col("school_code", lambda r, i: e.file_school_code))
+        cols.append(col("school_code", _school_code_cell(e)))
     if "vnedu_id" in f:
         cols.append(col("vnedu_id", lambda r, i: r["vnedu_id"]))
     cols.append(col("moet_id", lambda r, i: cv.code(r["moet_id"])))
@@ -283,7 +283,7 @@ def _class_cols(e: Export, st: Style, rng: random.Random, cv: _Cells, school_col
 
     cols = [Col("STT", None, lambda r, i: i)]
     if school_col:
-        cols.append(col("school_code", lambda r, i: e.file_school_code))
+        cols.append(col("school_code", _school_code_cell(e)))
     cols.append(col("class_name", lambda r, i: cv.class_name(r["class_name"])))
     cols.append(col("grade", lambda r, i: cv.grade(r["grade"])))
     if "sessions_per_day" in st.noise:
@@ -329,7 +329,18 @@ def _extra_cols(e: Export, st: Style, school: School) -> list[Col]:
     return cols
 
 
-def _titles(e: Export, st: Style, school: School, code_in_title: bool) -> list[list]:
+def _district_titles(e: Export, st: Style, when: date | None) -> list[list]:
+    lines = ["SỞ GIÁO DỤC VÀ ĐÀO TẠO BÌNH PHƯỚC",
+             f"PHÒNG GD&ĐT {vocab.DISTRICTS[e.district].upper()}",
+             f"{KIND_TITLES[e.kind]} TOÀN {'THÀNH PHỐ' if e.district == '689' else 'HUYỆN'}",
+             "Năm học 2021-2022", f"Kỳ báo cáo: {vocab.PERIOD_LABELS[e.period]}"]
+    if "export_date_line" in st.noise or when is not None:
+        lines.append(f"Ngày xuất: {(when or EXPORT_DATES[e.period]).strftime('%d/%m/%Y')}")
+    return [[x] for x in lines]
+
+
+def _titles(e: Export, st: Style, school: School, code_in_title: bool,
+            when: date | None = None) -> list[list]:
     if not st.n_titles:
         return []
     lines = ["SỞ GIÁO DỤC VÀ ĐÀO TẠO BÌNH PHƯỚC",
@@ -342,7 +353,7 @@ def _titles(e: Export, st: Style, school: School, code_in_title: bool) -> list[l
     lines += [KIND_TITLES[e.kind], "Năm học 2021-2022",
               f"Kỳ báo cáo: {vocab.PERIOD_LABELS[e.period]}"]
     if "export_date_line" in st.noise:
-        lines.append(f"Ngày xuất: {EXPORT_DATES[e.period].strftime('%d/%m/%Y')}")
+        lines.append(f"Ngày xuất: {(when or EXPORT_DATES[e.period]).strftime('%d/%m/%Y')}")
     must = 3 + ("export_date_line" in st.noise)
     keep = lines[:max(st.n_titles, must)]
     if len(keep) < st.n_titles:
@@ -376,19 +387,43 @@ def _categories(n: int) -> list[tuple[str, list[list]]]:
 
 
 @dataclass
+class Job:
+    """One file to write: one school's export, or the exports of several schools of a district
+    (a district-level file, with a ``Mã trường`` or a ``Tên trường`` column)."""
+
+    exports: list[Export]
+    style: Style
+    schools: list[School]
+    rel_dir: str
+    school_column: str | None = None  # "code" | "name" for a district-level file
+    export_date: date | None = None  # a later "Ngày xuất" line (a re-export)
+    name_suffix: str = ""  # " (1)" for a re-export saved beside the first
+
+    @property
+    def district_level(self) -> bool:
+        return self.school_column is not None
+
+
+@dataclass
 class Rendered:
-    """What writing one export produced."""
+    """What writing one file produced: its files.csv row, and per school code as written, its
+    canonical rows, rejections and (rows read, rows rejected whole)."""
 
     file: tuple
     canonical: list[tuple]
     rejections: list[tuple]
+    schools: dict[str, tuple[int, int]]
 
 
-def render(e: Export, st: Style, school: School, root: Path, seed: int, rel_dir: str) -> Rendered:
-    """Write the export's file under ``root``; canonical rows, rejections and its files.csv row."""
-    rng = random.Random(f"eduwb-sample:{seed}:render:{e.period}:{e.system}:{e.school}:{e.kind}")
+def render(job: Job, root: Path, seed: int) -> Rendered:
+    """Write the job's file under ``root``; canonical rows, rejections and its files.csv row."""
+    e = job.exports[0]
+    st, school = job.style, job.schools[0]
+    tag = f"{e.school}" if not job.district_level else f"district-{e.district}"
+    rng = random.Random(f"eduwb-sample:{seed}:render:{e.period}:{e.system}:{tag}:{e.kind}"
+                        f"{job.name_suffix}")
     n = st.noise
-    code_col = "school_code_column" in n
+    code_col = "school_code_column" in n or job.school_column == "code"
     cv = _Cells(e, st, rng)
     if e.kind in ("students", "staff"):
         cols = _person_cols(e, st, rng, cv, code_col)
@@ -396,6 +431,9 @@ def render(e: Export, st: Style, school: School, root: Path, seed: int, rel_dir:
         cols = _class_cols(e, st, rng, cv, code_col)
     else:
         cols = _facility_cols(e, st, rng, cv, code_col)
+    if job.school_column == "name":
+        cols.insert(1, Col(_header(e, st, rng, "school_name", "Tên trường"), "school_name",
+                           lambda r, i: _rec(r)["_sname"]))
     cols += _extra_cols(e, st, school)
     if "shuffled_columns" in n:
         head, rest = cols[:1], cols[1:]
@@ -403,103 +441,236 @@ def render(e: Export, st: Style, school: School, root: Path, seed: int, rel_dir:
         cols = head + rest
     grid: list[list] = []
     merges: list[tuple] = []
-    grid += _titles(e, st, school, "school_code_title" in n)
+    if job.district_level:
+        grid += _district_titles(e, st, job.export_date)
+    else:
+        grid += _titles(e, st, school, "school_code_title" in n, job.export_date)
     if grid and rng.random() < 0.5:
         grid.append([])
     top = len(grid)
-    if "merged_header" in n:
-        grid.append([None] * len(cols))
-        grid.append([None] * len(cols))
-        c = 0
-        while c < len(cols):
-            g = cols[c].group
-            if g is None:
-                merges.append((top, c, top + 1, c, cols[c].header))
-                c += 1
-                continue
-            end = c
-            while end + 1 < len(cols) and cols[end + 1].group == g:
-                end += 1
-            merges.append((top, c, top, end, g) if end > c else (top, c, top, c, g))
-            for k in range(c, end + 1):
-                grid[top + 1][k] = cols[k].header
-            c = end + 1
-        for r1, c1, _r2, _c2, v in merges:
-            grid[r1][c1] = v
-        merges = [m for m in merges if m[0] != m[2] or m[1] != m[3]]
+    if "header_3_rows" in n:
+        merges = _three_row_header(grid, cols, top, e.kind)
+    elif "merged_header" in n:
+        merges = _two_row_header(grid, cols, top)
     else:
         grid.append([c.header for c in cols])
     header_map = {c.field: c.header for c in cols if c.field}
-    records = sorted(e.records, key=_sort_key(e, rng))
-    if e.kind == "facilities" and "facilities_wide" in n:
-        rows_data = [[c.cell(records, 1) for c in cols]]
-        positions = [len(grid) + 1] * len(records)
-        rows_read = 1
-    else:
-        junk_at = min(3, len(records)) if e.junk_rows else -1
-        rows_data, positions = [], []
-        i = 0
-        for k, r in enumerate(records):
-            if k == junk_at:
+    if "numbering_row" in n:
+        grid.append(_numbering(len(cols), st, rng))
+    parts = []  # (export, records in file order, first data index, rows)
+    rows_data: list[list] = []
+    positions: dict[int, list[int]] = {}
+    junk_rows: dict[int, int] = {}
+    i = 0
+    for k, ex in enumerate(job.exports):
+        records = sorted(ex.records, key=_sort_key(ex, rng))
+        if job.district_level:
+            sname = job.schools[k].short_name if k % 2 else job.schools[k].name
+            records = [{**r, "_fsc": ex.file_school_code, "_sname": sname} for r in records]
+        pos: list[int] = []
+        if ex.kind == "facilities" and "facilities_wide" in n:
+            rows_data.append([c.cell(records, k + 1) for c in cols])
+            pos = [len(grid) + len(rows_data)] * len(records)
+        else:
+            junk_at = min(3, len(records)) if ex.junk_rows else -1
+            for j, r in enumerate(records):
+                if j == junk_at:
+                    i += 1
+                    rows_data.append([c.cell(_junk(r), i) if c.field in (
+                        None, "class_name", "grade", "dob", "sex", "female_mark", "ethnicity",
+                        "school_code", "school_name") else None for c in cols])
+                    junk_rows[k] = len(grid) + len(rows_data)
                 i += 1
-                rows_data.append([c.cell(_junk(r), i) if c.field in (
-                    None, "class_name", "grade", "dob", "sex", "female_mark", "ethnicity")
-                    else None for c in cols])
-            i += 1
-            rows_data.append([c.cell(r, i) for c in cols])
-            positions.append(len(grid) + len(rows_data))
-        rows_read = len(rows_data)
+                rows_data.append([c.cell(r, i) for c in cols])
+                pos.append(len(grid) + len(rows_data))
+        positions[k] = pos
+        parts.append((ex, records))
     first_data = len(grid) + 1
+    end_header = len(grid)
+    if "merged_data_cells" in n:
+        merges += _merge_down(rows_data, cols, first_data - 1)
     grid += rows_data
     if "footer" in n:
-        grid += _footer(e, len(records), len(cols))
-    fname = _file_name(e, st, school)
-    rel = f"{rel_dir}/{fname}"
+        grid += _footer(e, sum(len(ex.records) for ex in job.exports), len(cols))
+    fname = _file_name(job, st, school)
+    rel = f"{job.rel_dir}/{fname}"
     sheet = "" if st.fmt == "html_xls" or st.is_csv else _sheet_name(e, rng)
+    shift = 0
     if st.is_csv:
-        # CSV: header + data only; row = line number
-        grid = grid[top:top + 1] + rows_data
-        positions = [p - top for p in positions]
-        first_data -= top
+        # CSV: header + numbering row + data only; row = line number
+        shift = top
+        keep = 1 + ("numbering_row" in n)
+        grid = grid[top:top + keep] + rows_data
+        merges = []
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     cats = _categories(st.n_categories)
+    hidden = _old_copy(grid, top, end_header) if "hidden_sheet" in n else None
     if "tcvn3" in n:
         from eduwb.text import encode_tcvn3
 
         grid = [[encode_tcvn3(v) if isinstance(v, str) else v for v in row] for row in grid]
-        merges = [(*m[:4], encode_tcvn3(m[4])) for m in merges]
+        merges = [(*m[:4], encode_tcvn3(m[4]) if isinstance(m[4], str) else m[4])
+                  for m in merges]
         header_map = {k: encode_tcvn3(v) for k, v in header_map.items()}
-    _write(path, st, grid, merges, sheet, cats, "category_sheet_first" in n)
+    _write(path, st, grid, merges, sheet, cats, "category_sheet_first" in n, hidden)
+    readable = not e.corrupt and "password_protected" not in n
     if e.corrupt:
         data = path.read_bytes()
         path.write_bytes(data[: len(data) // 2])
+    if "password_protected" in n:
+        _protect(path, seed)
     canonical, rejections = [], []
-    if not e.corrupt:
-        for r, row in zip(records, positions, strict=True):
-            prov = (e.system, rel, sheet, str(row), e.file_school_code, e.school)
-            canonical.append((*prov, *(fmt(r[f]) for f in FIELDS_BY_KIND[e.kind]),
+    schools: dict[str, tuple[int, int]] = {}
+    rows_read = 0
+    for k, (ex, records) in enumerate(parts):
+        pos = [p - shift for p in positions[k]]
+        wide = ex.kind == "facilities" and "facilities_wide" in n
+        read_k = (1 if records else 0) if wide else len(records) + ex.junk_rows
+        rows_read += read_k
+        schools[ex.file_school_code] = (read_k, ex.junk_rows)
+        if not readable:
+            continue
+        for r, row in zip(records, pos, strict=True):
+            prov = (ex.system, rel, sheet, str(row), ex.file_school_code, ex.school)
+            canonical.append((*prov, *(fmt(r[f]) for f in FIELDS_BY_KIND[ex.kind]),
                               r["person_key"]))
             for field, raw in r.get("_raw", {}).items():
                 reason = "Ngày không hợp lệ" if field == "dob" else "Không phải số"
-                rejections.append((e.system, rel, sheet, str(row), header_map[field], raw,
-                                   reason))
-        if e.junk_rows:
-            jrow = first_data + min(3, len(records))
-            rejections.append((e.system, rel, sheet, str(jrow), "", "",
-                               "Dòng không có họ tên và mã"))
-    fmt_name = {"format_xlsx": "xlsx", "real_xls": "xls", "html_xls": "html"}.get(st.fmt, "csv")
-    loaded = 0 if e.corrupt else (rows_read - e.junk_rows)
-    file_row = (e.system, rel, fmt_name, e.kind, e.school, e.file_school_code,
-                str(0 if e.corrupt else rows_read), str(loaded),
-                str(0 if e.corrupt else e.junk_rows), str(not e.corrupt), sheet,
-                ";".join(sorted(n)), ";".join(e.fields))
-    return Rendered(file_row, canonical, rejections)
+                rejections.append((ex.system, rel, sheet, str(row), header_map[field], raw,
+                                   reason, ex.file_school_code))
+        if k in junk_rows:
+            rejections.append((ex.system, rel, sheet, str(junk_rows[k] - shift), "", "",
+                               "Dòng không có họ tên và mã", ex.file_school_code))
+    fmt_name = {"format_xlsx": "xlsx", "real_xls": "xls", "html_xls": "html",
+                "format_ods": "ods"}.get(st.fmt, "csv")
+    junk = sum(ex.junk_rows for ex in job.exports)
+    loaded = 0 if not readable else (rows_read - junk)
+    code = "" if job.district_level else e.school
+    file_code = "" if job.district_level else e.file_school_code
+    file_row = (e.system, rel, fmt_name, e.kind, code, file_code,
+                str(rows_read if readable else 0), str(loaded), str(junk if readable else 0),
+                str(readable), sheet, ";".join(sorted(n)), ";".join(e.fields), "")
+    return Rendered(file_row, canonical, rejections, schools)
+
+
+def _rec(r: dict | list[dict]) -> dict:
+    """The record a cell belongs to (a wide facilities row holds a school's records)."""
+    return r[0] if isinstance(r, list) else r
+
+
+def _school_code_cell(e: Export):
+    return lambda r, i: _rec(r).get("_fsc", e.file_school_code)
+
+
+def _two_row_header(grid: list[list], cols: list[Col], top: int) -> list[tuple]:
+    """A group label merged above its sub-columns; other headers merged over both rows."""
+    merges: list[tuple] = []
+    grid.append([None] * len(cols))
+    grid.append([None] * len(cols))
+    c = 0
+    while c < len(cols):
+        g = cols[c].group
+        if g is None:
+            merges.append((top, c, top + 1, c, cols[c].header))
+            c += 1
+            continue
+        end = c
+        while end + 1 < len(cols) and cols[end + 1].group == g:
+            end += 1
+        merges.append((top, c, top, end, g))
+        for k in range(c, end + 1):
+            grid[top + 1][k] = cols[k].header
+        c = end + 1
+    for r1, c1, _r2, _c2, v in merges:
+        grid[r1][c1] = v
+    return [m for m in merges if m[0] != m[2] or m[1] != m[3]]
+
+
+def _three_row_header(grid: list[list], cols: list[Col], top: int, kind: str) -> list[tuple]:
+    """A 3-row header: one label over every column but the first, then the 2-row header."""
+    grid.append([None] * len(cols))
+    label = {"students": "THÔNG TIN HỌC SINH", "staff": "THÔNG TIN CÁN BỘ, GIÁO VIÊN",
+             "classes": "THÔNG TIN LỚP HỌC", "facilities": "CƠ SỞ VẬT CHẤT"}[kind]
+    merges = _two_row_header(grid, cols, top + 1)
+    grid[top][0] = cols[0].header
+    grid[top + 1][0] = None
+    merges = [m for m in merges if (m[0], m[1]) != (top + 1, 0)]
+    merges.append((top, 0, top + 2, 0, cols[0].header))
+    grid[top][1] = label
+    merges.append((top, 1, top, len(cols) - 1, label))
+    return merges
+
+
+def _numbering(width: int, st: Style, rng: random.Random) -> list:
+    style = rng.choice(("digits", "parens", "letters"))
+    if style == "letters":
+        return [chr(65 + k) if k < 26 else "A" + chr(65 + k - 26) for k in range(width)]
+    if style == "parens":
+        return [f"({k})" for k in range(1, width + 1)]
+    return [k if st.excel else str(k) for k in range(1, width + 1)]
+
+
+def _merge_down(rows: list[list], cols: list[Col], first: int) -> list[tuple]:
+    """Merge the class column's runs of equal cells down the data rows (a class written once)."""
+    at = next((c for c, col in enumerate(cols) if col.field == "class_name"), None)
+    if at is None:
+        return []
+    merges = []
+    i = 0
+    while i < len(rows):
+        v = rows[i][at]
+        j = i
+        while j + 1 < len(rows) and rows[j + 1][at] == v and v is not None:
+            j += 1
+        if j > i:
+            merges.append((first + i, at, first + j, at, v))
+            for k in range(i + 1, j + 1):
+                rows[k][at] = None
+        i = j + 1
+    return merges
+
+
+def _old_copy(grid: list[list], top: int, end_header: int) -> list[list]:
+    """A hidden sheet's old copy of the list: the header and two rows with other names."""
+    out = [list(r) for r in grid[top:end_header]]
+    data = [list(r) for r in grid[end_header:end_header + 2]]
+    for row in data:
+        for c, v in enumerate(row):
+            if isinstance(v, str) and " " in v and not any(ch.isdigit() for ch in v):
+                row[c] = "Bản cũ " + v
+    return out + data
+
+
+def _protect(path: Path, seed: int) -> None:
+    """Encrypt an .xlsx with a password (deterministically: seeded salts, a fixed clock)."""
+    import io
+
+    from msoffcrypto.format.ooxml import OOXMLFile
+    from msoffcrypto.method import ecma376_agile
+    from msoffcrypto.method.container import ecma376_encrypted
+
+    class FixedNow(datetime):
+        @classmethod
+        def now(cls, tz=None):  # msoffcrypto's signature
+            return cls(2021, 9, 10, 8, 0, 0)
+
+    rng = random.Random(f"eduwb-sample:{seed}:protect:{path.name}")
+    saved = ecma376_agile._random_buffer, ecma376_encrypted.datetime
+    ecma376_agile._random_buffer = lambda n: rng.randbytes(n)
+    ecma376_encrypted.datetime = FixedNow
+    try:
+        out = io.BytesIO()
+        with path.open("rb") as fh:
+            OOXMLFile(fh).encrypt("matkhau", out)
+    finally:
+        ecma376_agile._random_buffer, ecma376_encrypted.datetime = saved
+    path.write_bytes(out.getvalue())
 
 
 def _junk(r: dict) -> dict:
     j = {k: None for k in r}
-    for k in ("class_name", "grade", "dob", "sex", "ethnicity"):
+    for k in ("class_name", "grade", "dob", "sex", "ethnicity", "_fsc", "_sname"):
         j[k] = r.get(k)
     j["_raw"] = {}
     return j
@@ -524,7 +695,7 @@ def _sort_key(e: Export, rng: random.Random):
 def _facility_cols(e: Export, st: Style, rng: random.Random, cv: _Cells, school_col: bool):
     cols = [Col("STT", None, lambda r, i: i)]
     if school_col:
-        cols.append(Col("Mã trường", "school_code", lambda r, i: e.file_school_code))
+        cols.append(Col("Mã trường", "school_code", _school_code_cell(e)))
     if "facilities_wide" in st.noise:
         for item, labels in vocab.FACILITY_ITEMS.items():
             label = rng.choice(labels) if "header_alias" in st.noise else labels[0]
@@ -547,10 +718,14 @@ def _sheet_name(e: Export, rng: random.Random) -> str:
     return rng.choice(("Sheet1", FILE_KIND["vnedu"][e.kind], "Danh sách"))
 
 
-def _file_name(e: Export, st: Style, school: School) -> str:
-    ext = ".csv" if st.is_csv else ".xlsx" if st.fmt == "format_xlsx" else ".xls"
+def _file_name(job: Job, st: Style, school: School) -> str:
+    e = job.exports[0]
+    ext = (".csv" if st.is_csv else ".xlsx" if st.fmt == "format_xlsx" else
+           ".ods" if st.fmt == "format_ods" else ".xls")
     kind = FILE_KIND[e.system][e.kind]
     period = {"dau_nam": "DauNam", "cuoi_hk1": "HK1", "cuoi_nam": "CuoiNam"}[e.period]
+    if job.district_level:
+        return f"{kind}_ToanHuyen_{e.district}_{period}{job.name_suffix}{ext}"
     with_code = "school_code_filename" in st.noise or (len(school.name) % 3 != 0)
     if e.system == "vnedu":
         base = f"{e.file_school_code}_{kind}" if with_code else f"{kind}_{slug(school.short_name)}"
@@ -558,18 +733,32 @@ def _file_name(e: Export, st: Style, school: School) -> str:
             base += f"_{period}"
     else:
         base = f"{kind}_{e.file_school_code}" if with_code else f"{kind}_{slug(school.short_name)}"
-    return base + ext
+    return base + job.name_suffix + ext
 
 
-def _write(path: Path, st: Style, grid, merges, sheet, cats, cats_first: bool) -> None:
+def _write(path: Path, st: Style, grid, merges, sheet, cats, cats_first: bool,
+           hidden: list[list] | None = None) -> None:
+    if hidden is not None:  # an old copy of the list on a hidden sheet before the data
+        cats = [("Ban cu", hidden, True), *[(n, r, False) for n, r in cats]]
+        cats_first = True
+    else:
+        cats = [(n, r, False) for n, r in cats]
     if st.fmt == "format_xlsx":
         _write_xlsx(path, grid, merges, sheet, cats, cats_first)
     elif st.fmt == "real_xls":
         _write_xls(path, grid, merges, sheet, cats, cats_first)
+    elif st.fmt == "format_ods":
+        _write_ods(path, grid, merges, sheet, cats, cats_first)
     elif st.fmt == "html_xls":
         _write_html(path, grid, merges)
     else:
-        _write_csv(path, st.fmt, grid)
+        delim = ";" if "csv_semicolon" in st.noise else "\t" if "csv_tab" in st.noise else ","
+        _write_csv(path, st.fmt, grid, delim)
+
+
+def _sheets(grid, sheet, cats, cats_first) -> list[tuple[str, list[list] | None, bool]]:
+    """(name, rows, hidden) in workbook order; rows None = the data sheet."""
+    return [*cats, (sheet, None, False)] if cats_first else [(sheet, None, False), *cats]
 
 
 def _write_xlsx(path: Path, grid, merges, sheet, cats, cats_first) -> None:
@@ -579,14 +768,23 @@ def _write_xlsx(path: Path, grid, merges, sheet, cats, cats_first) -> None:
                                          "strings_to_formulas": False, "strings_to_urls": False})
     wb.set_properties({"created": CREATED, "author": "vnEdu" if "DanhSach" in path.name else ""})
     dfmt = wb.add_format({"num_format": "dd/mm/yyyy"})
-    order = ([*cats, (sheet, None)] if cats_first else [(sheet, None), *cats])
-    for name, rows in order:
+    hide = []
+    for name, rows, hidden in _sheets(grid, sheet, cats, cats_first):
         ws = wb.add_worksheet(name)
+        if hidden:
+            hide.append(ws)
         if rows is not None:
             for r, row in enumerate(rows):
                 for c, v in enumerate(row):
-                    ws.write_string(r, c, v)
+                    if v is None:
+                        continue
+                    if isinstance(v, date):
+                        ws.write_datetime(r, c, datetime(v.year, v.month, v.day), dfmt)
+                    else:
+                        ws.write(r, c, v)
             continue
+        if any(h for _, _, h in cats):
+            ws.activate()  # a hidden sheet must not be the one Excel opens on
         mstart = {(m[0], m[1]): m for m in merges}
         covered = {(r, c) for r1, c1, r2, c2, _ in merges for r in range(r1, r2 + 1)
                    for c in range(c1, c2 + 1)}
@@ -605,6 +803,8 @@ def _write_xlsx(path: Path, grid, merges, sheet, cats, cats_first) -> None:
                     ws_wd(r, c, datetime(v.year, v.month, v.day), dfmt)
                 else:
                     ws_wn(r, c, v)
+    for ws in hide:
+        ws.hide()
     wb.close()
 
 
@@ -613,14 +813,21 @@ def _write_xls(path: Path, grid, merges, sheet, cats, cats_first) -> None:
 
     wb = xlwt.Workbook(encoding="utf-8")
     dstyle = xlwt.easyxf(num_format_str="DD/MM/YYYY")
-    order = ([*cats, (sheet, None)] if cats_first else [(sheet, None), *cats])
-    for name, rows in order:
+    for index, (name, rows, hidden) in enumerate(_sheets(grid, sheet, cats, cats_first)):
         ws = wb.add_sheet(name)
+        if hidden:
+            ws.visibility = 1
         if rows is not None:
             for r, row in enumerate(rows):
                 for c, v in enumerate(row):
-                    ws.write(r, c, v)
+                    if isinstance(v, date):
+                        ws.write(r, c, datetime(v.year, v.month, v.day), dstyle)
+                    elif v is not None:
+                        ws.write(r, c, v)
             continue
+        if any(h for _, _, h in cats):
+            wb.active_sheet = index
+            ws.set_selected(True)
         mstart = {(m[0], m[1]): m for m in merges}
         covered = {(r, c) for r1, c1, r2, c2, _ in merges for r in range(r1, r2 + 1)
                    for c in range(c1, c2 + 1)}
@@ -666,7 +873,7 @@ def _write_html(path: Path, grid, merges) -> None:
             if (r, c) in mstart:
                 m = mstart[(r, c)]
                 cells.append(f'<td rowspan="{m[2] - m[0] + 1}" colspan="{m[3] - m[1] + 1}">'
-                             f"{html.escape(m[4]).replace(chr(10), '<br>')}</td>")
+                             f"{html.escape(_text(m[4])).replace(chr(10), '<br>')}</td>")
             else:
                 cells.append(f"<td>{v}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
@@ -674,9 +881,73 @@ def _write_html(path: Path, grid, merges) -> None:
     path.write_text("\n".join(out), encoding="utf-8")
 
 
-def _write_csv(path: Path, fmt_name: str, grid) -> None:
+def _write_ods(path: Path, grid, merges, sheet, cats, cats_first) -> None:
+    """A LibreOffice .ods: content.xml with typed cells, spans and covered cells, hidden sheets
+    as a table style with display=false; fixed zip dates (deterministic bytes)."""
+    import zipfile
+    from xml.sax.saxutils import escape, quoteattr
+
+    def cell(v: object, span: str = "") -> str:
+        if v is None:
+            return f"<table:table-cell{span}/>"
+        if isinstance(v, date):
+            return (f'<table:table-cell{span} office:value-type="date" office:date-value='
+                    f'"{v.isoformat()}"><text:p>{v:%d/%m/%Y}</text:p></table:table-cell>')
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            return (f'<table:table-cell{span} office:value-type="float" office:value="{v}">'
+                    f"<text:p>{v}</text:p></table:table-cell>")
+        paras = "".join(f"<text:p>{escape(line)}</text:p>" for line in str(v).split("\n"))
+        return f'<table:table-cell{span} office:value-type="string">{paras}</table:table-cell>'
+
+    body = []
+    for name, rows, hidden in _sheets(grid, sheet, cats, cats_first):
+        style = ' table:style-name="hidden"' if hidden else ""
+        body.append(f"<table:table table:name={quoteattr(name)}{style}>")
+        data = rows if rows is not None else grid
+        starts = {} if rows is not None else {(m[0], m[1]): m for m in merges}
+        covered = set() if rows is not None else {
+            (r, c) for r1, c1, r2, c2, _ in merges for r in range(r1, r2 + 1)
+            for c in range(c1, c2 + 1)} - set(starts)
+        for r, row in enumerate(data):
+            cells = []
+            for c, v in enumerate(row):
+                if (r, c) in covered:
+                    cells.append("<table:covered-table-cell/>")
+                elif (r, c) in starts:
+                    m = starts[(r, c)]
+                    cells.append(cell(m[4], f' table:number-rows-spanned="{m[2] - m[0] + 1}"'
+                                            f' table:number-columns-spanned="{m[3] - m[1] + 1}"'))
+                else:
+                    cells.append(cell(v))
+            body.append("<table:table-row>" + "".join(cells) + "</table:table-row>")
+        body.append("</table:table>")
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+          'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0"')
+    content = (f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {ns} '
+               'office:version="1.2"><office:automatic-styles><style:style style:name="hidden" '
+               'style:family="table"><style:table-properties table:display="false"/>'
+               "</style:style></office:automatic-styles><office:body><office:spreadsheet>"
+               + "".join(body) + "</office:spreadsheet></office:body></office:document-content>")
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?>\n<manifest:manifest xmlns:manifest="urn:'
+                'oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/'
+                'vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path='
+                '"content.xml" manifest:media-type="text/xml"/></manifest:manifest>')
+    when = (1980, 1, 1, 0, 0, 0)
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("mimetype", when),
+                    "application/vnd.oasis.opendocument.spreadsheet")
+        for name, text in (("META-INF/manifest.xml", manifest), ("content.xml", content)):
+            info = zipfile.ZipInfo(name, when)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, text)
+
+
+def _write_csv(path: Path, fmt_name: str, grid, delim: str = ",") -> None:
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
+    w = csv.writer(buf, lineterminator="\r\n", delimiter=delim)
     for row in grid:
         w.writerow([_text(v) for v in row])
     s = buf.getvalue()

@@ -30,11 +30,29 @@ def copy_sample(target: Path, periods: tuple[str, ...] = (PERIOD,)) -> Path:
     return target
 
 
+def data_sheet(path: Path) -> str:
+    """The first visible sheet with a list (a row starting with ``STT``): eduwb never takes a
+    hidden sheet, where templates keep old copies, nor CSDL's category sheets."""
+    from python_calamine import CalamineWorkbook, SheetVisibleEnum
+
+    book = CalamineWorkbook.from_path(str(path))
+    for meta in book.sheets_metadata:
+        if meta.visible != SheetVisibleEnum.Visible:
+            continue
+        rows = book.get_sheet_by_name(meta.name).to_python(nrows=20)
+        if any(r and str(r[0]).strip() == "STT" for r in rows):
+            return meta.name
+    raise ValueError(f"{path}: no visible sheet with a list")
+
+
 def header_rows(path: Path) -> tuple[list[list], int]:
-    """The sheet's rows as read, and the number of rows above the first data row (the header is
-    the row whose first cell is ``STT``)."""
-    rows = pd.read_excel(path, header=None, engine="calamine", dtype=object).values.tolist()
-    head = next(i for i, r in enumerate(rows) if str(r[0]).strip() == "STT") + 1
+    """The data sheet's rows as read, and the number of rows above the first data row (the header
+    is the row whose first cell is ``STT``; data starts at the row numbered 1, after any header
+    rows and column-numbering row)."""
+    rows = pd.read_excel(path, header=None, engine="calamine", dtype=object,
+                         sheet_name=data_sheet(path)).values.tolist()
+    stt = next(i for i, r in enumerate(rows) if str(r[0]).strip() == "STT")
+    head = next(i for i in range(stt + 1, len(rows)) if str(rows[i][0]).strip() in ("1", "1.0"))
     return rows, head
 
 
@@ -49,7 +67,8 @@ def rewrite_rows(path: Path, make: Callable[[list[list], list], list[list]]) -> 
 
 def set_cells(path: Path, changes: dict[tuple[int, int], object]) -> None:
     """Rewrite a one-sheet .xlsx with some cells changed (row, column: 0-based, as read)."""
-    frame = pd.read_excel(path, header=None, engine="calamine", dtype=object)
+    frame = pd.read_excel(path, header=None, engine="calamine", dtype=object,
+                          sheet_name=data_sheet(path))
     for (row, col), value in changes.items():
         frame.iat[row, col] = value
     _write(frame.where(frame.notna(), None), path)

@@ -33,11 +33,11 @@ def _vnedu_staff_with_ids(path: Path) -> None:
     column, the first two teachers carrying ID numbers."""
     import pandas as pd
 
-    rows = pd.read_excel(path, header=None, engine="calamine", dtype=object).values.tolist()
+    rows, head = header_rows(path)
     header = ["STT", "Mã cán bộ", "Mã định danh Bộ GD&ĐT", "Họ tên", "Ngày sinh", "Giới tính",
               "Dân tộc", "Nhóm chức vụ", "Vị trí việc làm", "Môn giảng dạy",
               "Trình độ chuyên môn", "Hình thức hợp đồng", "Trạng thái", "Số CCCD"]
-    body = [[*r[:13], None] for r in rows[2:]]
+    body = [[*r[:13], None] for r in rows[head:]]
     for i, (vn, _) in enumerate(IDS):
         body[i][13] = vn
     frame = pd.DataFrame([header, *body]).astype(object)
