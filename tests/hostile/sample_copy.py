@@ -31,18 +31,18 @@ def copy_sample(target: Path, periods: tuple[str, ...] = (PERIOD,)) -> Path:
 
 
 def data_sheet(path: Path) -> str:
-    """The first visible sheet with a list (a row starting with ``STT``): eduwb never takes a
-    hidden sheet, where templates keep old copies, nor CSDL's category sheets."""
+    """The first visible sheet with a list (a row starting with ``STT``), else the first visible
+    sheet (a registry sheet): eduwb never takes a hidden sheet, where templates keep old copies,
+    nor CSDL's category sheets."""
     from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
     book = CalamineWorkbook.from_path(str(path))
-    for meta in book.sheets_metadata:
-        if meta.visible != SheetVisibleEnum.Visible:
-            continue
-        rows = book.get_sheet_by_name(meta.name).to_python(nrows=20)
+    visible = [m.name for m in book.sheets_metadata if m.visible == SheetVisibleEnum.Visible]
+    for name in visible:
+        rows = book.get_sheet_by_name(name).to_python(nrows=20)
         if any(r and str(r[0]).strip() == "STT" for r in rows):
-            return meta.name
-    raise ValueError(f"{path}: no visible sheet with a list")
+            return name
+    return visible[0]
 
 
 def header_rows(path: Path) -> tuple[list[list], int]:
