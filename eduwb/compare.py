@@ -17,36 +17,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from eduwb import fields as catalogue
 from eduwb import text, vocab
 from eduwb.load import Period
 from eduwb.match import Comparison, Linkage, link
 
 FINDING_COLUMNS = (*vocab.DISCREPANCY_COLUMNS, "_kind", "_v", "_c", "_pair", "_system")
 
-PEOPLE_COMPARED: dict[str, tuple[str, ...]] = {
-    "students": (
-        "personal_id", "full_name", "dob", "sex", "ethnicity", "class_name", "grade", "status",
-        "status_date", "disability", "two_sessions", "boarding", "repeater", "new_entrant",
-        "evaluation", "completed_primary",
-    ),
-    "staff": (
-        "personal_id", "full_name", "dob", "sex", "ethnicity", "staff_group", "position",
-        "subject", "qualification", "contract", "staff_status",
-    ),
-}
-CLASS_COMPARED = ("grade", "two_sessions", "multi_grade", "homeroom_teacher", "declared_size")
-NAME_FIELDS = ("full_name", "homeroom_teacher")
-FIELD_LABELS: dict[str, str] = {
-    "personal_id": "số định danh cá nhân", "full_name": "họ tên", "dob": "ngày sinh",
-    "sex": "giới tính", "ethnicity": "dân tộc", "class_name": "lớp", "grade": "khối",
-    "status": "trạng thái", "status_date": "ngày nhập trạng thái", "disability": "khuyết tật",
-    "two_sessions": "học 2 buổi/ngày", "boarding": "bán trú", "repeater": "lưu ban",
-    "new_entrant": "tuyển mới", "evaluation": "xếp loại", "completed_primary": "hoàn thành CTTH",
-    "staff_group": "nhóm chức vụ", "position": "chức vụ", "subject": "môn dạy",
-    "qualification": "trình độ chuyên môn", "contract": "hình thức hợp đồng",
-    "staff_status": "trạng thái", "multi_grade": "lớp ghép", "homeroom_teacher": "GVCN",
-    "declared_size": "sĩ số", "moet_id": "mã định danh",
-}
+PEOPLE = catalogue.PEOPLE  # list kinds of people: linked by codes, then names and birth dates
+# Compatibility view for the district report (moves with the views): the fields' labels.
+FIELD_LABELS: dict[str, str] = {f.name: f.label for f in catalogue.CATALOGUE}
 ENTITY_LABELS = {"students": "học sinh", "staff": "cán bộ", "classes": "lớp",
                  "facilities": "cơ sở vật chất"}
 
@@ -150,7 +130,7 @@ def _records(period: Period, kind: str, system: str) -> pd.DataFrame:
 def _prepared(v: pd.DataFrame, c: pd.DataFrame, kind: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Add the linking keys to both systems' records (each computed once per distinct value, as
     categoricals sharing their categories across the two systems)."""
-    if kind not in PEOPLE_COMPARED:
+    if kind not in PEOPLE:
         return v, c
     names = pd.concat([v["full_name"], c["full_name"]], ignore_index=True)
     codes, uniques = pd.factorize(names, use_na_sentinel=True)
@@ -279,7 +259,7 @@ def _duplicates(frame: pd.DataFrame, kind: str, system: str, out: _Findings,
         distinct = (codes.notna() & codes.isin(known)).to_numpy()
         for idx in split_groups(key.iloc[at].to_numpy(), codes.to_numpy(dtype=object), distinct):
             union(list(labels[idx]))
-    if kind in PEOPLE_COMPARED and "moet_id" in frame:
+    if kind in PEOPLE and "moet_id" in frame:
         code = pd.Series(key_of(("moet_id",)))
         coded = frame.loc[((code >= 0) & code.duplicated(keep=False)).to_numpy(),
                           ["moet_id", "school_code", "status" if kind == "students"
@@ -339,12 +319,10 @@ def _left(group: pd.DataFrame, kind: str) -> np.ndarray:
 
 
 def _duplicate_keys(kind: str) -> list[list[str]]:
-    if kind in PEOPLE_COMPARED:
+    if kind in PEOPLE:
         return [["school_code", "moet_id"], ["school_code", "vnedu_id"],
                 ["school_code", "_name", "_dob"]]
-    if kind == "classes":
-        return [["school_code", "class_name"]]
-    return [["school_code", "item"]]
+    return [["school_code", *catalogue.identity(kind)]]  # a class by its name, an item
 
 
 def _representatives(frame: pd.DataFrame, groups: list[list]) -> list:
@@ -362,8 +340,8 @@ def _representatives(frame: pd.DataFrame, groups: list[list]) -> list:
 def _link(v: pd.DataFrame, c: pd.DataFrame, rep_v: np.ndarray, rep_c: np.ndarray, kind: str,
           codes: _JointCodes) -> Linkage:
     """Link the representatives; keys are integer codes of the key columns (same pairs)."""
-    if kind not in PEOPLE_COMPARED:
-        keys = ("school_code", "class_name") if kind == "classes" else ("school_code", "item")
+    if kind not in PEOPLE:
+        keys = ("school_code", *catalogue.identity(kind))  # a class by its name, an item
         return link(pd.DataFrame({"_k": codes.column_of(0, keys)})[rep_v],
                     pd.DataFrame({"_k": codes.column_of(1, keys)})[rep_c],
                     exact=[["_k"]], exact_names=["key"])
@@ -489,32 +467,28 @@ def _compare_pairs(
     rv = carried.rows("vnedu", files_v)[fv[pv]]
     rc = carried.rows("csdl", files_c)[fc[pc]]
     found: list[tuple[int, str | None, object, object]] = []  # pair, field (None: MOET), values
-    if kind in PEOPLE_COMPARED:
+    if kind in PEOPLE:
         no_code = v["moet_id"].isna().to_numpy()[pv] & c["moet_id"].notna().to_numpy()[pc]
         found += [(int(i), None, None, None) for i in np.flatnonzero(no_code)]
-        fields = PEOPLE_COMPARED[kind]
-    elif kind == "classes":
-        fields = CLASS_COMPARED
-    else:
-        fields = ("count",)
     items = None
     if kind == "facilities":
         icodes, iuniq = pd.factorize(v["item"])
         items = np.asarray(iuniq, dtype=object)[icodes[pv]] if len(iuniq) else np.full(len(pv), None)
-    for field in fields:
+    for field in catalogue.compared(kind):
         name = items if items is not None else field
         shared = carried.carries(rv, name) & carried.carries(rc, name)
         if not shared.any():
             continue
         # Names compare case-insensitively (_name is the case-folded full name); _dob holds the
         # dates' codes.
+        how = catalogue.BY_NAME[field].comparison
         col = {"full_name": "_name", "dob": "_dob"}.get(field, field)
         col = col if col in v and col in c else field
-        if col in v and col in c and col not in NAME_FIELDS and col != "disability":
+        if col in v and col in c and (col != field or how == "value"):
             joint = codes.column(col, keep=False)
             same = _agree(joint[:len(v)][pv], joint[len(v):][pc])
         else:
-            same = _same_values(col, v.get(col), c.get(col), pv, pc)
+            same = _same_values(how, v.get(col), c.get(col), pv, pc)
         differ = shared & ~same
         where = np.flatnonzero(differ)
         if not len(where):
@@ -550,7 +524,7 @@ def _agree(ca: np.ndarray, cb: np.ndarray) -> np.ndarray:
     return (ca == cb) | ((ca < 0) & (cb < 0))
 
 
-def _same_values(field: str, a: pd.Series | None, b: pd.Series | None, pa: np.ndarray,
+def _same_values(how: str, a: pd.Series | None, b: pd.Series | None, pa: np.ndarray,
                  pb: np.ndarray) -> np.ndarray:
     """Whether the values of ``a`` at ``pa`` and ``b`` at ``pb`` agree: both missing, or equal
     (names case-insensitively; a bare disability mark agrees with any type)."""
@@ -558,7 +532,7 @@ def _same_values(field: str, a: pd.Series | None, b: pd.Series | None, pa: np.nd
         a = pd.Series([None] * (int(pa.max()) + 1 if len(pa) else 0), dtype=object)
     if b is None:
         b = pd.Series([None] * (int(pb.max()) + 1 if len(pb) else 0), dtype=object)
-    if field in NAME_FIELDS:
+    if how == "name":
         a = text._map_unique(a.astype(object), lambda x: text.fold_case(str(x)))
         b = text._map_unique(b.astype(object), lambda x: text.fold_case(str(x)))
     # Equal values get equal codes (missing: -1), computed over the whole columns at once (typed
@@ -569,7 +543,7 @@ def _same_values(field: str, a: pd.Series | None, b: pd.Series | None, pa: np.nd
     ca, cb = codes[:len(a)][pa], codes[len(a):][pb]
     na, nb = ca < 0, cb < 0
     equal = (ca == cb) & ~na
-    if field == "disability":
+    if how == "disability":
         # A bare mark ("x", "Có") agrees with any type: compare disabled / not disabled.
         labels = np.append(np.asarray(uniques, dtype=object), None)
         x, y = labels[ca], labels[cb]
@@ -600,22 +574,6 @@ def missing_exports(period: Period) -> dict[str, set[tuple[str, str]]]:
 
 
 # --- building finding rows --------------------------------------------------------------------------
-
-# Fields holding personal ID numbers (Số định danh cá nhân, CCCD, CMND): compared, never shown.
-PERSONAL_ID_FIELDS = frozenset({"personal_id"})
-SHOWN_ID_DIGITS = 4
-
-
-def mask_personal_id(value: str) -> str:
-    """A personal ID number as outputs may show it: its last 4 characters, the others as ``*``
-    (``001089000837`` → ``********0837``); one of 4 characters or fewer is hidden whole."""
-    if not value:
-        return value
-    if len(value) <= SHOWN_ID_DIGITS:
-        return "*" * len(value)
-    return "*" * (len(value) - SHOWN_ID_DIGITS) + value[-SHOWN_ID_DIGITS:]
-
-
 
 def show(value: object) -> str:
     """A canonical value as text for the findings (dates ISO, flags x/blank)."""
@@ -660,7 +618,7 @@ class _Findings:
         }
 
     def _who(self, row: dict, other: dict | None = None) -> dict:
-        if self.kind in PEOPLE_COMPARED:
+        if self.kind in PEOPLE:
             moet = row.get("moet_id")
             if _absent(moet) and other is not None:
                 moet = other.get("moet_id")
@@ -692,7 +650,7 @@ class _Findings:
         if system == "vnedu":
             rec["action"] = (f"Đồng bộ {noun} từ vnEdu lên CSDL ngành"
                              + (" (chưa có mã định danh: đồng bộ để được cấp mã)"
-                                if self.kind in PEOPLE_COMPARED and _absent(row.get("moet_id"))
+                                if self.kind in PEOPLE and _absent(row.get("moet_id"))
                                 else ""))
         else:
             rec["action"] = (f"Không nhập trực tiếp trên CSDL ngành: xóa bản ghi {noun} thừa rồi "
@@ -734,17 +692,18 @@ class _Findings:
         rec = self._base(rv["school_code"], "field_mismatch")
         rec.update(self._who(rv, rc))
         shown_a, shown_b = show(a), show(b)
-        if field in PERSONAL_ID_FIELDS:  # for matching only: never printed in full
-            shown_a, shown_b = mask_personal_id(shown_a), mask_personal_id(shown_b)
+        if catalogue.is_identifier(field):  # for matching only: never printed in full
+            shown_a = catalogue.mask_identifier(shown_a)
+            shown_b = catalogue.mask_identifier(shown_b)
         rec.update({"field": field, "vnedu_value": shown_a, "csdl_value": shown_b,
                     "_v": iv, "_c": ic, "_pair": pair})
-        label = FIELD_LABELS.get(field, field)
+        label = catalogue.label(field)
         if _absent(a):
             rec["action"] = f"Bổ sung {label} trên vnEdu rồi đồng bộ lại lên CSDL ngành"
         else:
             rec["action"] = (f"Kiểm tra {label} trên vnEdu (sửa nếu sai), rồi đồng bộ lại từ vnEdu; "
                              "không sửa tay trên CSDL ngành")
-            if field in PERSONAL_ID_FIELDS and shown_a and shown_a == shown_b:
+            if catalogue.is_identifier(field) and shown_a and shown_a == shown_b:
                 rec["action"] += " (hai số khác nhau ở các chữ số đầu)"
         self.rows.append(tuple(rec[c] for c in FINDING_COLUMNS))
 

@@ -16,82 +16,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eduwb import fields as catalogue
 from eduwb import schemas, text, values, vocab
 from eduwb.read import RawTable
 from eduwb.registry import Registry
 
-# Parser of every canonical (or helper) field a header can map to.
-PARSERS: dict[str, Callable[[Any], Any]] = {
-    "school_code": values.school_code,
-    "school_name": values.school_name,
-    "vnedu_id": values.local_id,
-    "moet_id": values.moet_id,
-    "personal_id": values.personal_id,
-    "full_name": values.name,
-    "middle_name": values.name,
-    "given_name": values.name,
-    "dob": values.date,
-    "sex": values.sex,
-    "female_mark": values.female_mark,
-    "ethnicity": values.ethnicity,
-    "class_name": values.class_name,
-    "grade": values.grade,
-    "status": values.status,
-    "status_date": values.date,
-    "disability": values.disability,
-    "two_sessions": values.flag,
-    "boarding": values.flag,
-    "repeater": values.flag,
-    "new_entrant": values.flag,
-    "evaluation": values.evaluation,
-    "completed_primary": values.flag,
-    "staff_group": values.staff_group,
-    "position": values.position,
-    "subject": values.subject,
-    "qualification": values.qualification,
-    "contract": values.contract,
-    "staff_status": values.staff_status,
-    "multi_grade": values.flag,
-    "homeroom_teacher": values.name,
-    "declared_size": values.count,
-    "sessions_per_day": values.sessions_per_day,
-    "item": values.facility_item,
-    "count": values.count,
-    **{item: values.count for item in vocab.FACILITY_ITEMS},
-}
-IDENTITY_FIELDS: dict[str, tuple[str, ...]] = {
-    "students": ("full_name", "vnedu_id", "moet_id"),
-    "staff": ("full_name", "vnedu_id", "moet_id"),
-    "classes": ("class_name",),
-}
+# What normalising needs to know of each field comes from the field catalogue (eduwb.fields).
+IDENTITY_FIELDS: dict[str, tuple[str, ...]] = {kind: catalogue.identity(kind) for kind in vocab.LIST_KINDS}
 NULLABLE_DTYPES: dict[str, str] = {
     "row": "int64",
-    "grade": "Int64",
-    "declared_size": "Int64",
-    "count": "Int64",
-    "two_sessions": "boolean",
-    "boarding": "boolean",
-    "repeater": "boolean",
-    "new_entrant": "boolean",
-    "completed_primary": "boolean",
-    "multi_grade": "boolean",
+    **{name: "Int64" for name in catalogue.of_dtype("int")},
+    **{name: "boolean" for name in catalogue.of_dtype("flag")},
 }
+DATE_FIELDS = catalogue.of_dtype("date")
+# Free text is checked for TCVN3/VNI in every file; a closed vocabulary only when some value fails
+# to parse (legacy text cannot parse as Unicode Vietnamese labels); codes, dates, counts never.
+FREE_TEXT_FIELDS = catalogue.legacy("free")
+TEXT_FIELDS = FREE_TEXT_FIELDS | catalogue.legacy("vocab")
 EARLIEST_BIRTH = dt.date(1940, 1, 1)
 MAX_CELL_CHARS = 1000  # no value of a known column is longer: a longer cell is rejected
 SHOWN_CHARS = 200  # a rejected value is shown up to this many characters
-# Free text is checked for TCVN3/VNI in every file; a closed vocabulary only when some value fails
-# to parse (legacy text cannot parse as Unicode Vietnamese labels).
-FREE_TEXT_FIELDS = frozenset({"full_name", "middle_name", "given_name", "homeroom_teacher",
-                              "position", "subject"})
-# Fields whose text may be legacy-encoded (TCVN3/VNI); codes, dates and counts cannot be.
-TEXT_FIELDS = frozenset({
-    "full_name", "middle_name", "given_name", "sex", "female_mark", "ethnicity", "class_name",
-    "grade", "status", "disability", "two_sessions", "boarding", "repeater", "new_entrant",
-    "evaluation", "completed_primary", "staff_group", "position", "subject", "qualification",
-    "contract", "staff_status", "multi_grade", "homeroom_teacher", "item",
-})
-
-
 @dataclass(frozen=True)
 class NormalisedFile:
     """One file's (one sheet's) canonical records, rejections and load-report row.
@@ -135,11 +79,11 @@ def normalise(raw: RawTable, registry: Registry | None = None) -> NormalisedFile
     legacy = _legacy_decoder(raw)
     by_column = _columns(rows)
     for col in raw.columns:
-        if col.field is None or col.field not in PARSERS:
+        parser = catalogue.parser(col.field) if col.field is not None else None
+        if parser is None:
             continue
         i = col.index
         cells = by_column(i)
-        parser = PARSERS[col.field]
         if col.field in FREE_TEXT_FIELDS or raw.legacy_encoding:
             cells = legacy(cells)
             out, bad = _parse_column(cells, parser)
@@ -157,7 +101,7 @@ def normalise(raw: RawTable, registry: Registry | None = None) -> NormalisedFile
         for pos, value, reason in bad:
             rejected_values.append((pos, {**base, "row": rows[pos][0], "column": col.label,
                                           "value": _show(value, col.field),
-                                          "reason": mask_ids(reason)}))
+                                          "reason": catalogue.mask_identifiers_in(reason)}))
 
     n = len(rows)
     fields = _compose(raw.kind, parsed, n)
@@ -507,7 +451,6 @@ def _text_array(cells: list[Any]) -> Any:
         return pd.array(cells, dtype=TEXT_DTYPE)
 
 
-DATE_FIELDS = ("dob", "status_date")
 TEXT_DTYPE = pd.StringDtype(na_value=np.nan)  # pandas' "str": Arrow-backed, missing = NaN
 
 
@@ -527,29 +470,6 @@ def _report(raw: RawTable, read: int, loaded: int, rejected: int, message: str,
     }
 
 
-# Personal ID numbers: CMND (9 digits), CCCD / số định danh cá nhân (12, or 11 when Excel dropped
-# the leading zero), possibly grouped by spaces, dots or hyphens. MOET codes (10) and school codes
-# (8) are not personal data.
-_ID_RUN = re.compile(r"(?<![\d])\d(?:[ .\-]?\d){7,12}(?![\d])")
-
-
-def mask_id(digits: str) -> str:
-    """A personal ID number as outputs may show it: its last 4 digits (``********0837``)."""
-    return "*" * max(len(digits) - 4, 0) + digits[-4:]
-
-
-def mask_ids(s: str) -> str:
-    """``s`` with every run of 9, 11 or 12 digits (a CMND/CCCD number) masked but its last 4."""
-    if not any(ch.isdigit() for ch in s):
-        return s
-
-    def sub(m: re.Match[str]) -> str:
-        digits = re.sub(r"\D", "", m.group(0))
-        return mask_id(digits) if len(digits) in (9, 11, 12) else m.group(0)
-
-    return _ID_RUN.sub(sub, s)
-
-
 def _show(value: Any, field: str | None = None) -> str:
     """A rejected value as rejected_rows.csv shows it: personal IDs masked, long text cut."""
     if value is None:
@@ -559,12 +479,11 @@ def _show(value: Any, field: str | None = None) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     s = str(value).strip()
-    if field == "personal_id":
-        digits = re.sub(r"\D", "", s)
-        return mask_id(digits) if len(digits) >= 4 else "****"
+    if field is not None and catalogue.is_identifier(field):
+        return catalogue.mask_identifier(re.sub(r"\D", "", s)) or "****"
     if len(s) > SHOWN_CHARS:
         s = s[:SHOWN_CHARS] + f"… ({len(s):,} characters)"
-    return mask_ids(s)
+    return catalogue.mask_identifiers_in(s)
 
 
 def _row_text(raw: RawTable, cells: tuple) -> str:

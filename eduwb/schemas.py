@@ -20,59 +20,12 @@ Value conventions (all text NFC, canonical spellings of :mod:`eduwb.vocab`):
 
 from __future__ import annotations
 
+from eduwb import fields, vocab
+
 PROVENANCE: tuple[str, ...] = ("system", "file", "sheet", "row", "file_school_code", "school_code")
 
-STUDENT_FIELDS: tuple[str, ...] = (
-    "vnedu_id",
-    "moet_id",
-    "personal_id",
-    "full_name",
-    "dob",
-    "sex",
-    "ethnicity",
-    "class_name",
-    "grade",
-    "status",
-    "status_date",
-    "disability",
-    "two_sessions",
-    "boarding",
-    "repeater",
-    "new_entrant",
-    "evaluation",
-    "completed_primary",
-)
-STAFF_FIELDS: tuple[str, ...] = (
-    "vnedu_id",
-    "moet_id",
-    "personal_id",
-    "full_name",
-    "dob",
-    "sex",
-    "ethnicity",
-    "staff_group",
-    "position",
-    "subject",
-    "qualification",
-    "contract",
-    "staff_status",
-)
-CLASS_FIELDS: tuple[str, ...] = (
-    "class_name",
-    "grade",
-    "two_sessions",
-    "multi_grade",
-    "homeroom_teacher",
-    "declared_size",
-)
-FACILITY_FIELDS: tuple[str, ...] = ("item", "count")
-
-FIELDS_BY_KIND: dict[str, tuple[str, ...]] = {
-    "students": STUDENT_FIELDS,
-    "staff": STAFF_FIELDS,
-    "classes": CLASS_FIELDS,
-    "facilities": FACILITY_FIELDS,
-}
+# The canonical fields of each list kind, in order: from the field catalogue (eduwb.fields).
+FIELDS_BY_KIND: dict[str, tuple[str, ...]] = {kind: fields.canonical(kind) for kind in vocab.LIST_KINDS}
 
 
 def columns(kind: str) -> tuple[str, ...]:
@@ -86,8 +39,6 @@ def columns(kind: str) -> tuple[str, ...]:
 def _schema(kind: str):
     """The pandera schema of a canonical table: every value in its vocabulary or missing."""
     import pandera.pandas as pa
-
-    from eduwb import vocab
 
     def isin(values) -> pa.Column:
         return pa.Column(nullable=True, checks=pa.Check.isin(list(values)), coerce=False)

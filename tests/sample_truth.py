@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from eduwb import schemas, text
+from eduwb import fields, schemas, text
 from eduwb.load import Period
 
-NAME_FIELDS = ("full_name", "homeroom_teacher")
+NAME_FIELDS = tuple(f.name for f in fields.CATALOGUE if f.comparison == "name")
 KEY = ["system", "file", "sheet", "row"]
 
 

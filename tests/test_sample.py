@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from eduwb import vocab
+from eduwb import fields, vocab
 from eduwb.sample import build_world, generate
 from eduwb.schemas import FIELDS_BY_KIND
 
@@ -68,15 +68,7 @@ def test_committed_sample_is_fresh(tiny):
     assert size < 5_000_000
 
 
-COMPARED = {
-    "students": ("full_name", "dob", "sex", "ethnicity", "class_name", "grade", "status",
-                 "status_date", "disability", "two_sessions", "boarding", "repeater",
-                 "new_entrant", "evaluation", "completed_primary"),
-    "staff": ("full_name", "dob", "sex", "ethnicity", "staff_group", "position", "subject",
-              "qualification", "contract", "staff_status"),
-    "classes": ("grade", "two_sessions", "multi_grade", "homeroom_teacher", "declared_size"),
-    "facilities": ("count",),
-}
+COMPARED = {kind: fields.compared(kind) for kind in vocab.LIST_KINDS}
 
 
 def _recompute(root: Path, period: str) -> Counter:

@@ -25,7 +25,7 @@ from eduwb.checks.records import (
     per_value_map,
     sorted_unique,
 )
-from eduwb.compare import FIELD_LABELS
+from eduwb.fields import label as field_label
 
 SEVERITIES: tuple[str, ...] = ("loi", "canh_bao")
 SEVERITY_LABELS: dict[str, str] = {"loi": "Lỗi", "canh_bao": "Cảnh báo"}
@@ -279,7 +279,7 @@ def _vanished(v: System, scope: Scope):
     skipped = [(s, "students", "", f"Không có danh sách học sinh kỳ {label} của trường trong "
                 "DATA: không so sánh được") for s in sorted(scope.base - had)]
     skipped += [(s, "students", f"{v.key},status", f"Danh sách học sinh kỳ {label} không có cột "
-                 f"{FIELD_LABELS.get(v.key, v.key)} hoặc trạng thái") for s in
+                 f"{field_label(v.key)} hoặc trạng thái") for s in
                 sorted((scope.base & had) - keyed)]
     schools = scope.base & keyed
     if prev is None or not schools:
@@ -548,7 +548,7 @@ def for_period(period: str) -> tuple[Rule, ...]:
 
 
 def action_text(rule: Rule, system: str, field: str) -> str:
-    what = rule.action.format(field=FIELD_LABELS.get(field, field))
+    what = rule.action.format(field=field_label(field))
     if system == "vnedu":
         return f"Mở vnEdu: {what}; sau đó đồng bộ lên CSDL ngành."
     return (f"Lỗi trên CSDL ngành: mở vnEdu, {what} (nếu vnEdu đã đúng thì chỉ cần đồng bộ), rồi "

@@ -22,7 +22,8 @@ from eduwb.checks.rules import (
     action_text,
     for_period,
 )
-from eduwb.compare import FIELD_LABELS, carried_matrix
+from eduwb.compare import carried_matrix
+from eduwb.fields import label as field_label
 from eduwb.load import Period
 
 CHECK_COLUMNS: tuple[str, ...] = (
@@ -104,7 +105,7 @@ class Checks:
             "Hệ thống": f["system"].map(vocab.SYSTEM_LABELS),
             "Mức độ": f["severity"].map(SEVERITY_LABELS),
             "Kiểm tra": f["rule"].map({r.id: r.title for r in CATALOGUE}),
-            "Trường thông tin": f["field"].map(lambda x: FIELD_LABELS.get(x, x)),
+            "Trường thông tin": f["field"].map(field_label),
             "Mã hồ sơ": f["record_key"], "Mã định danh Bộ GD&ĐT": f["moet_id"],
             "Họ tên": f["full_name"], "Lớp": f["class_name"], "Giá trị": f["value"],
             "Nội dung": f["message"], "Việc cần làm": f["action"], "Mã kiểm tra": f["rule"],
@@ -234,7 +235,7 @@ def _not_applied(v: System, rule: Rule, scope: Scope) -> list[tuple]:
 
 def _no_column(kind: str, field: str, system_label: str) -> str:
     name = (vocab.FACILITY_ITEMS[field][0] if field in vocab.FACILITY_ITEMS
-            else FIELD_LABELS.get(field, field))
+            else field_label(field))
     return (f"Danh sách {vocab.LIST_KIND_LABELS[kind].lower()} xuất từ {system_label} không có "
             f"cột {name}")
 
@@ -251,7 +252,7 @@ def _finish(part: pd.DataFrame, period: Period, system: str, rule: Rule) -> pd.D
     texts = {}
     for i in first:
         kw = {k: num_text(a[i]) for k, a in args.items()}
-        texts[combo[i]] = rule.message.format(field=FIELD_LABELS.get(fields[i], fields[i]), **kw)
+        texts[combo[i]] = rule.message.format(field=field_label(fields[i]), **kw)
     messages = [texts[c] for c in combo]
     actions = {f: action_text(rule, system, f) for f in set(fields)}
     out = pd.DataFrame({

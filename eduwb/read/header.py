@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from eduwb import text, vocab
+from eduwb import fields, text, vocab
 from eduwb.read.sources import Cell, Merge
 
 HEADER_SCAN_ROWS = 15  # the header is looked for in this many rows from the top
@@ -47,11 +47,11 @@ class Header:
 def alias_map(kind: str, system: str) -> dict[str, str]:
     """header_key -> field for one list kind as one system writes it (system aliases win)."""
     out: dict[str, str] = {}
-    for fld, labels in vocab.HEADER_ALIASES.get(kind, {}).items():
-        for label in labels:
+    for fld in fields.fields_of(kind):
+        for label in fields.aliases(fld, kind):
             out.setdefault(text.header_key(label), fld)
-    for fld, labels in vocab.SYSTEM_HEADER_ALIASES.get(kind, {}).get(system, {}).items():
-        for label in labels:
+    for fld in fields.fields_of(kind):
+        for label in fields.system_aliases(fld, kind, system):
             out[text.header_key(label)] = fld
     return out
 
@@ -248,9 +248,9 @@ def kind_scores(labels: list[tuple[int, str]], system: str) -> list[tuple[int, s
     scores = []
     for kind in vocab.LIST_KINDS:
         amap = alias_map(kind, system)
-        fields = {amap[k] for k in keys if k in amap}
-        sig = vocab.KIND_SIGNATURES.get(kind, {})
-        scores.append((sum(sig.get(f, 0) for f in fields), kind))
+        found = {amap[k] for k in keys if k in amap}
+        sig = fields.signatures(kind)
+        scores.append((sum(sig.get(f, 0) for f in found), kind))
     scores.sort(reverse=True)
     return scores
 

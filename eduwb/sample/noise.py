@@ -28,7 +28,7 @@ NOISE_KINDS: dict[str, str] = {
     "shuffled_columns": "columns in another order",
     "extra_columns": "unknown columns (STT, Ghi chú...)",
     "csdl_parent_columns": "~25 unknown CSDL columns: parents, phones, addresses (fake)",
-    "header_alias": "header spelling variants (vocab.HEADER_ALIASES)",
+    "header_alias": "header spelling variants (eduwb.fields aliases)",
     "header_nfd": "headers in NFD",
     "header_linebreak": "headers with a line break",
     "header_suffix": "headers with (*) or (dd/mm/yyyy)",

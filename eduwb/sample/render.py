@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from eduwb import vocab
+from eduwb import fields, vocab
 from eduwb.sample.faults import Export
 from eduwb.sample.noise import Style
 from eduwb.sample.population import School
@@ -116,10 +116,10 @@ def _header(e: Export, st: Style, rng: random.Random, field: str, default: str) 
     n = st.noise
     h = default
     if "header_alias" in n and rng.random() < 0.6:
-        pool = list(vocab.HEADER_ALIASES[e.kind].get(field, ()))
-        sys_alias = vocab.SYSTEM_HEADER_ALIASES.get(e.kind, {}).get(e.system, {})
-        if field in sys_alias:
-            pool = list(sys_alias[field])
+        pool = list(fields.aliases(field, e.kind))
+        sys_alias = fields.system_aliases(field, e.kind, e.system)
+        if sys_alias:
+            pool = list(sys_alias)
         elif field == "moet_id" and e.system == "vnedu":
             pool = [p for p in pool if p != "Mã học sinh"]
         if field in ("class_name",) and e.system == "csdl":
@@ -228,7 +228,7 @@ def _person_cols(e: Export, st: Style, rng: random.Random, cv: _Cells,
         defaults.update(STAFF_DEFAULTS)
 
     def col(field: str, cell, default: str | None = None, group: str | None = None) -> Col:
-        d = default or defaults.get((e.system, field)) or vocab.HEADER_ALIASES[e.kind][field][0]
+        d = default or defaults.get((e.system, field)) or fields.aliases(field, e.kind)[0]
         return Col(_header(e, st, rng, field, d), field, cell, group)
 
     cols = [Col("STT", None, lambda r, i: i)]
@@ -278,7 +278,7 @@ def _person_cols(e: Export, st: Style, rng: random.Random, cv: _Cells,
 
 def _class_cols(e: Export, st: Style, rng: random.Random, cv: _Cells, school_col: bool):
     def col(field, cell, default=None):
-        d = default or vocab.HEADER_ALIASES["classes"][field][0]
+        d = default or fields.aliases(field, "classes")[0]
         return Col(_header(e, st, rng, field, d), field, cell)
 
     cols = [Col("STT", None, lambda r, i: i)]

@@ -21,17 +21,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from eduwb import vocab
+from eduwb import fields, vocab
 
-COMPARED: dict[str, tuple[str, ...]] = {
-    "students": ("full_name", "dob", "sex", "ethnicity", "class_name", "grade", "status",
-                 "status_date", "disability", "two_sessions", "boarding", "repeater",
-                 "new_entrant", "evaluation", "completed_primary"),
-    "staff": ("full_name", "dob", "sex", "ethnicity", "staff_group", "position", "subject",
-              "qualification", "contract", "staff_status"),
-    "classes": ("grade", "two_sessions", "multi_grade", "homeroom_teacher", "declared_size"),
-    "facilities": ("count",),
-}
+COMPARED: dict[str, tuple[str, ...]] = {kind: fields.compared(kind) for kind in vocab.LIST_KINDS}
 TRUTH_COLUMNS = (*vocab.DISCREPANCY_COLUMNS, "person_key")
 
 
