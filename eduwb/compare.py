@@ -19,7 +19,7 @@ import pandas as pd
 
 from eduwb import fields as catalogue
 from eduwb import text, vocab
-from eduwb.load import Period
+from eduwb.load import Carried, Period
 from eduwb.match import Comparison, Linkage, link
 
 FINDING_COLUMNS = (*vocab.DISCREPANCY_COLUMNS, "_kind", "_v", "_c", "_pair", "_system")
@@ -42,25 +42,17 @@ class KindResult:
     findings: pd.DataFrame  # FINDING_COLUMNS
 
 
-def compare_period(period: Period, *,
-                   missing: dict[str, set[tuple[str, str]]] | None = None
-                   ) -> dict[str, KindResult]:
-    """Findings for every list kind of a loaded period (school-level findings under 'school')."""
-    missing = missing if missing is not None else missing_exports(period)
-    carried = carried_matrix(period.carried)
-    return {kind: compare_kind(period, kind, missing=missing, carried=carried)
-            for kind in vocab.LIST_KINDS}
+def compare_period(period: Period) -> dict[str, KindResult]:
+    """Findings for every list kind of a loaded period (school-level findings: :func:`school_findings`)."""
+    return {kind: compare_kind(period, kind) for kind in vocab.LIST_KINDS}
 
 
-def compare_kind(period: Period, kind: str, *,
-                 missing: dict[str, set[tuple[str, str]]] | None = None,
-                 carried: Carried | None = None) -> KindResult:
-    """Group duplicates, link, compare and report one list kind (``missing``, ``carried``: the
-    period's :func:`missing_exports` and :func:`carried_matrix`, when the caller has them)."""
+def compare_kind(period: Period, kind: str) -> KindResult:
+    """Group duplicates, link, compare and report one list kind."""
     v, c = _prepared(_records(period, kind, "vnedu"), _records(period, kind, "csdl"), kind)
     codes = _JointCodes(v, c)
     out = _Findings(period, kind)
-    missing = missing if missing is not None else missing_exports(period)
+    missing = period.missing_exports
     # Schools whose list the other system did not export: one school_missing stands for them.
     absent = {system: {school for school, k in missing[system] if k == kind}
               for system in vocab.SYSTEMS}
@@ -68,8 +60,7 @@ def compare_kind(period: Period, kind: str, *,
     rep_c = _duplicates(c, kind, "csdl", out, _code_column(v), codes.side(1), absent["vnedu"])
     linkage = _link(v, c, rep_v, rep_c, kind, codes)
     links = linkage.links.reset_index(drop=True)
-    carried = carried if carried is not None else carried_matrix(period.carried)
-    _compare_pairs(v, c, links, kind, carried, out, codes)
+    _compare_pairs(v, c, links, kind, period.carried_matrix, out, codes)
     for frame, rep, linked, system, other, ambiguous in (
         (v, rep_v, links["left"], "vnedu", "csdl", set(linkage.ambiguous_left)),
         (c, rep_c, links["right"], "csdl", "vnedu", set(linkage.ambiguous_right)),
@@ -82,12 +73,11 @@ def compare_kind(period: Period, kind: str, *,
     return KindResult(kind, v, c, links, out.frame())
 
 
-def school_findings(period: Period, *,
-                    missing: dict[str, set[tuple[str, str]]] | None = None) -> pd.DataFrame:
+def school_findings(period: Period) -> pd.DataFrame:
     """``school_missing`` per registry school, kind and system; ``school_code_changed``."""
     out = _Findings(period, "school")
     schools = period.registry.schools_of(period.district)
-    missing = missing if missing is not None else missing_exports(period)
+    missing = period.missing_exports
     held: dict[tuple[str, str], pd.Series] = {}
     for code in schools["school_code"]:
         for kind in vocab.LIST_KINDS:
@@ -409,45 +399,6 @@ ROW_FIELDS = ("school_code", "vnedu_id", "moet_id", "full_name", "class_name", "
 # --- comparing linked pairs -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Carried:
-    """Which canonical fields each export file carries, as a files × fields boolean matrix.
-
-    ``files``: ``system|file`` keys; ``fields``: field names; ``matrix[i, j]``: file i carries j.
-    """
-
-    files: pd.Index
-    fields: pd.Index
-    matrix: np.ndarray
-
-    def rows(self, system: str, files: pd.Index | np.ndarray) -> np.ndarray:
-        """Matrix rows of ``files`` of ``system`` (-1 = a file that carries nothing)."""
-        return self.files.get_indexer(pd.Index([f"{system}|{f}" for f in files], dtype=object))
-
-    def carries(self, rows: np.ndarray, field: str | np.ndarray) -> np.ndarray:
-        """Whether each file row carries ``field`` (one name, or one per row)."""
-        if isinstance(field, str):
-            col = self.fields.get_indexer(pd.Index([field], dtype=object))[0]
-            if col < 0:
-                return np.zeros(rows.shape, dtype=bool)
-            carried = np.append(self.matrix[:, col], False)  # row -1: carries nothing
-            return carried[rows]
-        cols = self.fields.get_indexer(pd.Index(field, dtype=object))
-        ok = (rows >= 0) & (cols >= 0)
-        out = np.zeros(rows.shape, dtype=bool)
-        out[ok] = self.matrix[rows[ok], cols[ok]]
-        return out
-
-
-def carried_matrix(carried: pd.DataFrame) -> Carried:
-    """The period's ``carried`` frame (system, file, field) as a :class:`Carried` matrix."""
-    fcodes, files = pd.factorize(carried["system"].astype(str) + "|" + carried["file"].astype(str))
-    gcodes, fields = pd.factorize(carried["field"])
-    matrix = np.zeros((len(files), len(fields)), dtype=bool)
-    matrix[fcodes, gcodes] = True
-    return Carried(pd.Index(files, dtype=object), pd.Index(fields, dtype=object), matrix)
-
-
 def _compare_pairs(
     v: pd.DataFrame,
     c: pd.DataFrame,
@@ -558,19 +509,6 @@ _NA = object()  # stands for a missing value inside comparisons
 
 def _absent(x: object) -> bool:
     return x is None or x is pd.NA or (isinstance(x, float) and x != x)
-
-
-def missing_exports(period: Period) -> dict[str, set[tuple[str, str]]]:
-    """(school, kind) pairs of registry schools with no readable export, per system."""
-    schools = set(period.registry.schools_of(period.district)["school_code"])
-    out: dict[str, set[tuple[str, str]]] = {}
-    for system in vocab.SYSTEMS:
-        have = {
-            (period.registry.current(code), kind)
-            for code, kind in period.exported(system).itertuples(index=False)
-        }
-        out[system] = {(s, k) for s in schools for k in vocab.LIST_KINDS} - have
-    return out
 
 
 # --- building finding rows --------------------------------------------------------------------------

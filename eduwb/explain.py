@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from eduwb import indicators, vocab
-from eduwb.compare import Carried, KindResult, carried_matrix
-from eduwb.load import Period
+from eduwb.compare import KindResult
+from eduwb.load import Carried, Period
 
 INDICATOR_COLUMNS = ("year", "period", "level", "unit_code", "indicator", "breakdown", "vnedu",
                      "csdl", "diff", "explained")
@@ -32,7 +32,7 @@ def indicator_table(period: Period, kinds: dict[str, KindResult],
     units = list(_units(period, schools))
     position = pd.Index(schools)
     groups = _unit_groups(units, position)
-    files = _files_by_school(period, position, carried_matrix(period.carried))
+    files = _files_by_school(period, position, period.carried_matrix)
     contributors = {kind: _contributors(kind, kinds[kind], findings) for kind in kinds}
     school_of = {
         (kind, system): _positions(frame["school_code"], position)

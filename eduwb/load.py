@@ -18,8 +18,10 @@ import re
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from eduwb import schemas, vocab
@@ -32,6 +34,45 @@ log = logging.getLogger(__name__)
 
 _YEAR = re.compile(r"^(\d{4})-(\d{4})$")
 FILE_SCHOOL_COLUMNS = ("system", "kind", "file", "sheet", "school_code", "rows", "export_date")
+
+
+@dataclass(frozen=True)
+class Carried:
+    """Which canonical fields each export file carries, as a files × fields boolean matrix.
+
+    ``files``: ``system|file`` keys; ``fields``: field names; ``matrix[i, j]``: file i carries j.
+    """
+
+    files: pd.Index
+    fields: pd.Index
+    matrix: np.ndarray
+
+    def rows(self, system: str, files: pd.Index | np.ndarray) -> np.ndarray:
+        """Matrix rows of ``files`` of ``system`` (-1 = a file that carries nothing)."""
+        return self.files.get_indexer(pd.Index([f"{system}|{f}" for f in files], dtype=object))
+
+    def carries(self, rows: np.ndarray, field: str | np.ndarray) -> np.ndarray:
+        """Whether each file row carries ``field`` (one name, or one per row)."""
+        if isinstance(field, str):
+            col = self.fields.get_indexer(pd.Index([field], dtype=object))[0]
+            if col < 0:
+                return np.zeros(rows.shape, dtype=bool)
+            carried = np.append(self.matrix[:, col], False)  # row -1: carries nothing
+            return carried[rows]
+        cols = self.fields.get_indexer(pd.Index(field, dtype=object))
+        ok = (rows >= 0) & (cols >= 0)
+        out = np.zeros(rows.shape, dtype=bool)
+        out[ok] = self.matrix[rows[ok], cols[ok]]
+        return out
+
+
+def carried_matrix(carried: pd.DataFrame) -> Carried:
+    """A ``carried`` frame (system, file, field) as a :class:`Carried` matrix."""
+    fcodes, files = pd.factorize(carried["system"].astype(str) + "|" + carried["file"].astype(str))
+    gcodes, fields = pd.factorize(carried["field"])
+    matrix = np.zeros((len(files), len(fields)), dtype=bool)
+    matrix[fcodes, gcodes] = True
+    return Carried(pd.Index(files, dtype=object), pd.Index(fields, dtype=object), matrix)
 
 
 @dataclass(frozen=True)
@@ -84,6 +125,24 @@ class Period:
         fs = self.export_files()
         ok = fs[(fs["system"] == system) & fs["kind"].isin(vocab.LIST_KINDS)]
         return ok[["school_code", "kind"]].drop_duplicates().reset_index(drop=True)
+
+    @cached_property
+    def carried_matrix(self) -> Carried:
+        """:attr:`carried` as a files × fields matrix (computed once): which fields each export
+        carries. A field an export lacks is unknown there, not different."""
+        return carried_matrix(self.carried)
+
+    @cached_property
+    def missing_exports(self) -> dict[str, set[tuple[str, str]]]:
+        """(school, kind) pairs of the scope's registry schools with no readable export, per
+        system (current school codes)."""
+        schools = set(self.registry.schools_of(self.district)["school_code"])
+        out: dict[str, set[tuple[str, str]]] = {}
+        for system in vocab.SYSTEMS:
+            have = {(self.registry.current(code), kind)
+                    for code, kind in self.exported(system).itertuples(index=False)}
+            out[system] = {(s, k) for s in schools for k in vocab.LIST_KINDS} - have
+        return out
 
 
 def check_year_period(year: str, period: str) -> None:

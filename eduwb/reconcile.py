@@ -10,7 +10,7 @@ import pandas as pd
 
 from eduwb import vocab
 from eduwb.checks import Checks, run_checks
-from eduwb.compare import FINDING_COLUMNS, KindResult, compare_period, missing_exports, school_findings
+from eduwb.compare import FINDING_COLUMNS, KindResult, compare_period, school_findings
 from eduwb.explain import indicator_table
 from eduwb.history import Recorded, unrecorded
 from eduwb.load import Period, load_period
@@ -54,9 +54,8 @@ class Reconciliation:
 def reconcile_period(period: Period, *, cache: Path | str | None = None) -> Reconciliation:
     """Compare a loaded period, explain its indicator gaps and check each system's data entry
     (``cache``: where the checks keep the previous period's summary on disk)."""
-    missing = missing_exports(period)
-    kinds = compare_period(period, missing=missing)
-    parts = [r.findings for r in kinds.values()] + [school_findings(period, missing=missing)]
+    kinds = compare_period(period)
+    parts = [r.findings for r in kinds.values()] + [school_findings(period)]
     findings = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
         len(p) for p in parts) else pd.DataFrame(columns=list(FINDING_COLUMNS))
     findings = findings.sort_values(SORT_KEYS, kind="stable", ignore_index=True)

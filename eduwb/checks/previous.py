@@ -17,7 +17,6 @@ from eduwb import vocab
 from eduwb.cache import data_key, period_fingerprint
 from eduwb.checks.records import System
 from eduwb.checks.rules import PREVIOUS_PERIOD
-from eduwb.compare import carried_matrix
 from eduwb.errors import EduwbError
 from eduwb.load import Period, load_period
 
@@ -40,12 +39,10 @@ def summarise(period: Period, views: dict[str, System] | None = None) -> Previou
     """The summary of a loaded period that the next period's checks read (``views``: the
     systems' records already prepared by a run of the checks)."""
     views = dict(views or {})
-    carried = None
     present_parts, list_parts = [], []
     for system in vocab.SYSTEMS:
         if system not in views:
-            carried = carried if carried is not None else carried_matrix(period.carried)
-            views[system] = System(period, system, carried, None)
+            views[system] = System(period, system)
         v = views[system]
         s = v.frames["students"]
         schools = v.exported["students"]

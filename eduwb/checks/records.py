@@ -13,7 +13,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from eduwb import vocab
-from eduwb.compare import Carried
 from eduwb.load import Period
 
 STAFF_LEAVING = frozenset(vocab.STAFF_STATUSES) - frozenset(vocab.STAFF_AT_WORK)
@@ -27,8 +26,7 @@ class System:
     """One system's records of a loaded period, with the schools that exported each list and the
     fields every export of a school carries."""
 
-    def __init__(self, period: Period, system: str, carried: Carried,
-                 previous: Any = None) -> None:
+    def __init__(self, period: Period, system: str, previous: Any = None) -> None:
         self.period, self.system, self.year = period, system, period.year
         self.start = int(period.year[:4])
         self.previous = previous
@@ -55,9 +53,10 @@ class System:
             pairs = pd.concat([pairs, empty], ignore_index=True).drop_duplicates()
             pairs = pairs[pairs["school_code"].notna()].reset_index(drop=True)
             exported[kind] |= set(pairs["school_code"])
-            self._files[kind] = pairs.assign(_r=carried.rows(system, pairs["file"].to_numpy()))
+            self._files[kind] = pairs.assign(
+                _r=period.carried_matrix.rows(system, pairs["file"].to_numpy()))
         self.exported = exported
-        self._carried = carried
+        self._carried = period.carried_matrix
         self._cache: dict[Any, Any] = {}
 
     def field(self, name: str) -> str:

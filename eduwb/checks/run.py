@@ -22,7 +22,6 @@ from eduwb.checks.rules import (
     action_text,
     for_period,
 )
-from eduwb.compare import carried_matrix
 from eduwb.fields import label as field_label
 from eduwb.load import Period
 
@@ -178,13 +177,12 @@ def run_checks(period: Period, *, systems: Iterable[str] | None = None,
         previous = previous_pupils(period, cache=cache) if any(
             r.id in ("hs_mat_khong_ro_ly_do", "bat_thuong_si_so_thay_doi") for r in rules) else None
     previous = previous or None
-    carried = carried_matrix(period.carried)
     found, skipped = [], []
     registry_schools = set(period.registry.schools_of(period.district)["school_code"])
     everyone: set[str] = set(registry_schools)
     views: dict[str, System] = {}
     for system in systems:
-        v = views[system] = System(period, system, carried, previous)
+        v = views[system] = System(period, system, previous)
         scope_all = registry_schools | set().union(*v.exported.values())
         everyone |= scope_all
         for rule in rules:
