@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from eduwb import fields as catalogue
-from eduwb import text, vocab
+from eduwb import text, texts, vocab
 from eduwb.load import Carried, Period
 from eduwb.match import Comparison, Linkage, link
 
@@ -27,8 +27,6 @@ FINDING_COLUMNS = (*vocab.DISCREPANCY_COLUMNS, "_kind", "_v", "_c", "_pair", "_s
 PEOPLE = catalogue.PEOPLE  # list kinds of people: linked by codes, then names and birth dates
 # Compatibility view for the district report (moves with the views): the fields' labels.
 FIELD_LABELS: dict[str, str] = {f.name: f.label for f in catalogue.CATALOGUE}
-ENTITY_LABELS = {"students": "học sinh", "staff": "cán bộ", "classes": "lớp",
-                 "facilities": "cơ sở vật chất"}
 
 
 @dataclass(frozen=True)
@@ -513,6 +511,15 @@ def _absent(x: object) -> bool:
 
 # --- building finding rows --------------------------------------------------------------------------
 
+def _action(category: str, case: str | None = None, note: str | None = None,
+            **values: object) -> str:
+    """A finding's action from its category's texts (eduwb.texts): the action, or a case's, and
+    a note, filled with ``values``."""
+    text = texts.CATEGORIES[category]
+    action = text.cases[case] if case else text.action
+    return (action + (text.notes[note] if note else "")).format(**values)
+
+
 def show(value: object) -> str:
     """A canonical value as text for the findings (dates ISO, flags x/blank)."""
     if _absent(value):
@@ -584,17 +591,11 @@ class _Findings:
         rec.update(self._who(row))
         rec[f"{system}_value"] = self._facts(row)
         rec["_v" if system == "vnedu" else "_c"] = idx
-        noun = ENTITY_LABELS[self.kind]
-        if system == "vnedu":
-            rec["action"] = (f"Đồng bộ {noun} từ vnEdu lên CSDL ngành"
-                             + (" (chưa có mã định danh: đồng bộ để được cấp mã)"
-                                if self.kind in PEOPLE and _absent(row.get("moet_id"))
-                                else ""))
-        else:
-            rec["action"] = (f"Không nhập trực tiếp trên CSDL ngành: xóa bản ghi {noun} thừa rồi "
-                             "đồng bộ lại từ vnEdu (nếu có thật, nhập vào vnEdu trước)")
+        no_code = system == "vnedu" and self.kind in PEOPLE and _absent(row.get("moet_id"))
+        rec["action"] = _action(rec["category"], note="no_moet_id" if no_code else None,
+                                noun=texts.NOUNS[self.kind])
         if ambiguous:
-            rec["action"] += "; có nhiều hồ sơ gần giống (trùng tên/ngày sinh): kiểm tra bằng tay"
+            rec["action"] += texts.AMBIGUOUS
         if self.kind == "facilities":
             rec["field"] = show(row.get("item"))
         self.rows.append(tuple(rec[c] for c in FINDING_COLUMNS))
@@ -604,13 +605,7 @@ class _Findings:
         rec.update(self._who(row))
         rec[f"{system}_value"] = self._facts(row)
         rec["_v" if system == "vnedu" else "_c"] = idx
-        others = len(members) - 1
-        if system == "vnedu":
-            rec["action"] = (f"Hồ sơ trùng trên vnEdu ({others + 1} bản): giữ một, xóa bản thừa, "
-                             "rồi đồng bộ lại lên CSDL ngành")
-        else:
-            rec["action"] = (f"Bản ghi trùng trên CSDL ngành ({others + 1} bản): xóa bản thừa "
-                             "rồi đồng bộ lại từ vnEdu")
+        rec["action"] = _action(rec["category"], n=len(members))
         if self.kind == "facilities":
             rec["field"] = show(row.get("item"))
         self.rows.append(tuple(rec[c] for c in FINDING_COLUMNS))
@@ -621,8 +616,7 @@ class _Findings:
         rec["vnedu_value"] = ""
         rec["csdl_value"] = show(rc.get("moet_id"))
         rec.update({"_v": iv, "_c": ic, "_pair": pair, "field": ""})
-        rec["action"] = (f"Hồ sơ trên vnEdu chưa có mã định danh (trên CSDL ngành: "
-                         f"{show(rc.get('moet_id'))}): đồng bộ lại từ vnEdu để nhận mã")
+        rec["action"] = _action("missing_moet_id", moet_id=show(rc.get("moet_id")))
         self.rows.append(tuple(rec[c] for c in FINDING_COLUMNS))
 
     def mismatch(self, rv: dict, rc: dict, iv, ic, pair: int, field: str,
@@ -635,14 +629,10 @@ class _Findings:
             shown_b = catalogue.mask_identifier(shown_b)
         rec.update({"field": field, "vnedu_value": shown_a, "csdl_value": shown_b,
                     "_v": iv, "_c": ic, "_pair": pair})
-        label = catalogue.label(field)
-        if _absent(a):
-            rec["action"] = f"Bổ sung {label} trên vnEdu rồi đồng bộ lại lên CSDL ngành"
-        else:
-            rec["action"] = (f"Kiểm tra {label} trên vnEdu (sửa nếu sai), rồi đồng bộ lại từ vnEdu; "
-                             "không sửa tay trên CSDL ngành")
-            if catalogue.is_identifier(field) and shown_a and shown_a == shown_b:
-                rec["action"] += " (hai số khác nhau ở các chữ số đầu)"
+        same_digits = catalogue.is_identifier(field) and shown_a and shown_a == shown_b
+        rec["action"] = _action("field_mismatch", "blank_in_vnedu" if _absent(a) else None,
+                                "same_last_digits" if same_digits and not _absent(a) else None,
+                                field=catalogue.label(field))
         self.rows.append(tuple(rec[c] for c in FINDING_COLUMNS))
 
     def school_missing(self, code: str, kind: str, system: str, held: int) -> None:
@@ -651,21 +641,15 @@ class _Findings:
         rec["field"] = kind
         rec["_system"] = system
         rec["csdl_value" if system == "vnedu" else "vnedu_value"] = str(held)
-        name = vocab.SYSTEM_LABELS[system]
-        if system == "vnedu":
-            rec["action"] = (f"Trường xuất danh sách {ENTITY_LABELS[kind]} từ vnEdu "
-                             "(tệp thiếu hoặc hỏng) và gửi lại Phòng GD&ĐT")
-        else:
-            rec["action"] = (f"Trường đồng bộ danh sách {ENTITY_LABELS[kind]} từ vnEdu lên {name} "
-                             "rồi xuất lại (tệp thiếu hoặc hỏng)")
+        rec["action"] = _action("school_missing", "csdl" if system == "csdl" else None,
+                                noun=texts.NOUNS[kind])
         self.rows.append(tuple(rec[c] for c in FINDING_COLUMNS))
 
     def code_changed(self, code: str, vn: list[str], cs: list[str], olds: tuple) -> None:
         rec = self._base(code, "school_code_changed")
         rec["vnedu_value"] = ";".join(vn)
         rec["csdl_value"] = ";".join(cs)
-        rec["action"] = (f"Trường sáp nhập (mã mới {code}, mã cũ {';'.join(olds)}): báo Sở GD&ĐT "
-                         "để chuyển dữ liệu từ mã cũ sang mã mới trên CSDL ngành rồi đồng bộ lại")
+        rec["action"] = _action("school_code_changed", code=code, old_codes=";".join(olds))
         self.rows.append(tuple(rec[c] for c in FINDING_COLUMNS))
 
     def frame(self) -> pd.DataFrame:

@@ -6,6 +6,8 @@ lookups go through :mod:`eduwb.text` keys, never through raw string equality.
 
 from __future__ import annotations
 
+from eduwb import texts
+
 # --- systems, periods, list kinds -------------------------------------------------------------
 
 SYSTEMS: tuple[str, ...] = ("vnedu", "csdl")
@@ -47,16 +49,8 @@ CATEGORIES: tuple[str, ...] = (
     "school_code_changed",
     "school_missing",
 )
-CATEGORY_LABELS: dict[str, str] = {
-    "only_in_vnedu": "Chỉ có trên vnEdu (chưa đồng bộ)",
-    "only_in_csdl": "Chỉ có trên CSDL ngành",
-    "field_mismatch": "Thông tin khác nhau",
-    "duplicate_in_vnedu": "Trùng lặp trên vnEdu",
-    "duplicate_in_csdl": "Trùng lặp trên CSDL ngành",
-    "missing_moet_id": "Thiếu mã định danh Bộ GD&ĐT",
-    "school_code_changed": "Trường đổi mã (sáp nhập)",
-    "school_missing": "Trường chưa có dữ liệu xuất",
-}
+# Their Vietnamese names and actions: eduwb.texts (one table for a person of the field to edit).
+CATEGORY_LABELS: dict[str, str] = {c: texts.CATEGORIES[c].label for c in CATEGORIES}
 
 DISCREPANCY_COLUMNS: tuple[str, ...] = (
     "year",

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eduwb import text, vocab
+from eduwb import text, texts, vocab
 from eduwb.checks.records import (
     Need,
     Scope,
@@ -28,7 +28,7 @@ from eduwb.checks.records import (
 from eduwb.fields import label as field_label
 
 SEVERITIES: tuple[str, ...] = ("loi", "canh_bao")
-SEVERITY_LABELS: dict[str, str] = {"loi": "Lỗi", "canh_bao": "Cảnh báo"}
+SEVERITY_LABELS = texts.SEVERITY_LABELS
 PREVIOUS_PERIOD: dict[str, str] = {"cuoi_hk1": "dau_nam", "cuoi_nam": "cuoi_hk1"}
 MAX_CLASS_SIZE = 35  # Điều lệ trường tiểu học
 AGE_BELOW_GRADE, AGE_ABOVE_GRADE = 5, 8  # a present pupil is aged grade + 5 … grade + 8
@@ -74,13 +74,22 @@ class Rule:
     id: str
     entity: str
     severity: str
-    title: str
     needs: tuple[Need, ...]
     test: Callable[[System, Scope], Any]
-    message: str
-    action: str
     periods: tuple[str, ...] = vocab.PERIODS
     optional: tuple[Need, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return texts.RULES[self.id].title
+
+    @property
+    def message(self) -> str:
+        return texts.RULES[self.id].message
+
+    @property
+    def action(self) -> str:
+        return texts.RULES[self.id].action
 
 
 # --- rule tests -------------------------------------------------------------------------------------
@@ -340,24 +349,21 @@ class Ratio:
     ``floor``: the smallest distance from the district's median worth a warning."""
 
     name: str
-    label: str
     fields: tuple[str, ...]
     kinds: tuple[str, ...]
     floor: float
     share: bool
 
 
+# What each ratio is called: texts.RATIO_LABELS.
 RATIOS: dict[str, Ratio] = {
-    "bat_thuong_hs_moi_lop": Ratio("hs_moi_lop", "số học sinh bình quân một lớp", ("status",),
-                                   ("students", "classes"), 3.0, False),
-    "bat_thuong_ty_le_nu": Ratio("ty_le_nu", "tỉ lệ học sinh nữ", ("status", "sex"),
-                                 ("students",), 0.05, True),
-    "bat_thuong_ty_le_dan_toc": Ratio("ty_le_dan_toc", "tỉ lệ học sinh dân tộc thiểu số",
-                                      ("status", "ethnicity"), ("students",), 0.05, True),
-    "bat_thuong_ty_le_luu_ban": Ratio("ty_le_luu_ban", "tỉ lệ học sinh lưu ban",
-                                      ("status", "repeater"), ("students",), 0.05, True),
-    "bat_thuong_ty_le_bo_hoc": Ratio("ty_le_bo_hoc", "tỉ lệ học sinh bỏ học", ("status",),
-                                     ("students",), 0.05, True),
+    "bat_thuong_hs_moi_lop": Ratio("hs_moi_lop", ("status",), ("students", "classes"), 3.0, False),
+    "bat_thuong_ty_le_nu": Ratio("ty_le_nu", ("status", "sex"), ("students",), 0.05, True),
+    "bat_thuong_ty_le_dan_toc": Ratio("ty_le_dan_toc", ("status", "ethnicity"), ("students",),
+                                      0.05, True),
+    "bat_thuong_ty_le_luu_ban": Ratio("ty_le_luu_ban", ("status", "repeater"), ("students",),
+                                      0.05, True),
+    "bat_thuong_ty_le_bo_hoc": Ratio("ty_le_bo_hoc", ("status",), ("students",), 0.05, True),
 }
 
 
@@ -425,8 +431,8 @@ def _outlier(rule_id: str):
         fmt = (lambda y: f"{100 * y:.1f}%") if ratio.share else (lambda y: f"{y:.1f}")
         value = np.array([key_values(**{ratio.name: round(x, 4), "district_median": round(m, 4),
                                  "z": round(z, 2)}) for _, x, m, z in rows], dtype=object)
-        return _school_found([c for c, *_ in rows], value, what=ratio.label[:1].upper()
-                             + ratio.label[1:],
+        what = texts.RATIO_LABELS[rule_id]
+        return _school_found([c for c, *_ in rows], value, what=what[:1].upper() + what[1:],
                              x=np.array([fmt(x) for _, x, _, _ in rows], dtype=object),
                              med=np.array([fmt(m) for _, _, m, _ in rows], dtype=object),
                              z=np.array([f"{z:.1f}" for *_, z in rows], dtype=object)), skipped
@@ -456,86 +462,45 @@ def _jump(v: System, scope: Scope):
 # --- the table ----------------------------------------------------------------------------------------
 
 _S = "students"
+# Titles, messages and actions: eduwb.texts.RULES (by rule id).
 CATALOGUE: tuple[Rule, ...] = (
-    Rule("hs_thieu_thong_tin", "student", "loi", "Học sinh thiếu thông tin", ((_S, ()),),
+    Rule("hs_thieu_thong_tin", "student", "loi", ((_S, ()),),
          _missing(_S, ("full_name", "dob", "sex", "ethnicity", "class_name")),
-         "Học sinh thiếu {field}", "bổ sung {field} của học sinh",
          optional=tuple((_S, (f,)) for f in ("full_name", "dob", "sex", "ethnicity",
                                              "class_name"))),
-    Rule("hs_tuoi_khong_hop_ly", "student", "canh_bao", "Tuổi không phù hợp với khối lớp",
-         ((_S, ("dob", "grade", "status")),), _age,
-         "Học sinh {age} tuổi học khối {grade} (tuổi thường gặp: {low}–{high})",
-         "kiểm tra ngày sinh và khối lớp của học sinh"),
-    Rule("hs_tuyen_moi_sai_khoi", "student", "loi", "Tuyển mới nhưng không học lớp 1",
-         ((_S, ("new_entrant", "grade")),), _flag_outside("new_entrant", 1),
-         "Học sinh được đánh dấu Tuyển mới nhưng học khối {grade}",
-         "bỏ đánh dấu Tuyển mới (chỉ dành cho học sinh vào lớp 1) hoặc sửa khối lớp",
-         periods=("dau_nam",)),
-    Rule("hs_hoan_thanh_sai_khoi", "student", "loi", "Hoàn thành CTTH nhưng không học lớp 5",
-         ((_S, ("completed_primary", "grade")),), _flag_outside("completed_primary", 5),
-         "Học sinh được đánh dấu Hoàn thành chương trình tiểu học nhưng học khối {grade}",
-         "bỏ đánh dấu Hoàn thành chương trình tiểu học (chỉ dành cho học sinh lớp 5) hoặc sửa "
-         "khối lớp", periods=("cuoi_nam",)),
-    Rule("hs_thieu_danh_gia", "student", "loi", "Thiếu đánh giá cuối năm",
-         ((_S, ("evaluation", "status")),), _no_evaluation,
-         "Học sinh đang học chưa có kết quả đánh giá cuối năm",
-         "nhập kết quả đánh giá cuối năm của học sinh", periods=("cuoi_nam",)),
-    Rule("hs_danh_gia_sai_muc", "student", "loi", "Mức đánh giá không đúng thông tư",
-         ((_S, ("evaluation", "grade")),), _wrong_level,
-         "Mức đánh giá {level} không dùng cho khối {grade} trong năm học này (TT 27/2020 áp dụng "
-         "cho khối {tt27}; các khối khác chỉ có Hoàn thành / Chưa hoàn thành theo TT 22/2016)",
-         "sửa mức đánh giá của học sinh theo đúng thông tư áp dụng cho khối lớp",
-         periods=("cuoi_nam",)),
-    Rule("lop_si_so_vuot", "class", "canh_bao", "Lớp quá 35 học sinh",
-         ((_S, ("class_name", "status")),), _too_big,
-         "Lớp có {n} học sinh đang học, quá 35 học sinh (Điều lệ trường tiểu học)",
-         "kiểm tra việc xếp lớp và danh sách học sinh của lớp"),
-    Rule("lop_khong_co_trong_danh_sach", "class", "loi", "Lớp không có trong danh sách lớp",
-         ((_S, ("class_name", "status")), ("classes", ())), _not_in_list,
-         "{n} học sinh đang học thuộc lớp không có trong danh sách lớp học của trường",
-         "thêm lớp vào danh sách lớp học hoặc chuyển học sinh về đúng lớp"),
-    Rule("lop_khong_co_hoc_sinh", "class", "canh_bao", "Lớp không có học sinh",
-         ((_S, ("class_name", "status")), ("classes", ())), _empty_class,
-         "Lớp trong danh sách lớp học không có học sinh đang học nào",
-         "xóa lớp không sử dụng hoặc xếp học sinh vào lớp"),
-    Rule("lop_si_so_khong_khop", "class", "loi", "Sĩ số lớp không khớp danh sách học sinh",
-         ((_S, ("class_name", "status")), ("classes", ("declared_size",))), _size_differs,
-         "Sĩ số khai báo ({declared}) khác số học sinh đang học của lớp ({n})",
-         "cập nhật sĩ số lớp theo danh sách học sinh (hoặc bổ sung học sinh còn thiếu)"),
-    Rule("cb_thieu_thong_tin", "staff", "loi", "Cán bộ thiếu thông tin",
-         (("staff", ("staff_status",)),),
+    Rule("hs_tuoi_khong_hop_ly", "student", "canh_bao", ((_S, ("dob", "grade", "status")),),
+         _age),
+    Rule("hs_tuyen_moi_sai_khoi", "student", "loi", ((_S, ("new_entrant", "grade")),),
+         _flag_outside("new_entrant", 1), periods=("dau_nam",)),
+    Rule("hs_hoan_thanh_sai_khoi", "student", "loi", ((_S, ("completed_primary", "grade")),),
+         _flag_outside("completed_primary", 5), periods=("cuoi_nam",)),
+    Rule("hs_thieu_danh_gia", "student", "loi", ((_S, ("evaluation", "status")),),
+         _no_evaluation, periods=("cuoi_nam",)),
+    Rule("hs_danh_gia_sai_muc", "student", "loi", ((_S, ("evaluation", "grade")),),
+         _wrong_level, periods=("cuoi_nam",)),
+    Rule("lop_si_so_vuot", "class", "canh_bao", ((_S, ("class_name", "status")),), _too_big),
+    Rule("lop_khong_co_trong_danh_sach", "class", "loi",
+         ((_S, ("class_name", "status")), ("classes", ())), _not_in_list),
+    Rule("lop_khong_co_hoc_sinh", "class", "canh_bao",
+         ((_S, ("class_name", "status")), ("classes", ())), _empty_class),
+    Rule("lop_si_so_khong_khop", "class", "loi",
+         ((_S, ("class_name", "status")), ("classes", ("declared_size",))), _size_differs),
+    Rule("cb_thieu_thong_tin", "staff", "loi", (("staff", ("staff_status",)),),
          _missing("staff", ("dob", "sex", "staff_group")),
-         "Cán bộ đang làm việc thiếu {field}", "bổ sung {field} của cán bộ",
          optional=(("staff", ("dob",)), ("staff", ("sex",)), ("staff", ("staff_group",)),
                    ("staff", ("staff_group", "qualification")))),
-    Rule("truong_thieu_hieu_truong", "school", "canh_bao", "Trường không có Hiệu trưởng",
-         (("staff", ("position", "staff_status")),), _no_principal,
-         "Không có cán bộ đang làm việc nào giữ chức vụ Hiệu trưởng",
-         "cập nhật chức vụ Hiệu trưởng trong hồ sơ cán bộ (nếu trường đang có Hiệu trưởng)"),
-    Rule("truong_nhieu_hieu_truong", "school", "loi", "Trường có từ hai Hiệu trưởng",
-         (("staff", ("position", "staff_status")),), _two_principals,
-         "{n} cán bộ đang làm việc cùng giữ chức vụ Hiệu trưởng",
-         "chỉ để một Hiệu trưởng đang làm việc: cập nhật chức vụ hoặc trạng thái (nghỉ hưu, "
-         "điều động...) của người không còn giữ chức"),
-    Rule("truong_thieu_phong_hoc", "school", "canh_bao", "Số phòng học ít hơn số lớp",
-         (("facilities", CLASSROOM_ITEMS), ("classes", ())), _few_classrooms,
-         "Trường có {rooms} phòng học (kiên cố, bán kiên cố, tạm, nhờ/mượn) cho {classes} lớp",
-         "kiểm tra số phòng học và danh sách lớp"),
-    Rule("hs_mat_khong_ro_ly_do", "student", "loi", "Học sinh mất khỏi danh sách không rõ lý do",
-         ((_S, ("record_key",)),), _vanished,
-         "Học sinh đang học ở kỳ {before} nay không còn hồ sơ (không có trạng thái chuyển đi "
-         "hay thôi học)",
-         "khôi phục hồ sơ học sinh và cập nhật trạng thái (Chuyển đi, Thôi học...) thay vì xóa",
+    Rule("truong_thieu_hieu_truong", "school", "canh_bao",
+         (("staff", ("position", "staff_status")),), _no_principal),
+    Rule("truong_nhieu_hieu_truong", "school", "loi",
+         (("staff", ("position", "staff_status")),), _two_principals),
+    Rule("truong_thieu_phong_hoc", "school", "canh_bao",
+         (("facilities", CLASSROOM_ITEMS), ("classes", ())), _few_classrooms),
+    Rule("hs_mat_khong_ro_ly_do", "student", "loi", ((_S, ("record_key",)),), _vanished,
          periods=tuple(PREVIOUS_PERIOD)),
-    *(Rule(rid, "school", "canh_bao", f"Bất thường: {ratio.label}",
-           tuple((k, ratio.fields if k == _S else ()) for k in ratio.kinds), _outlier(rid),
-           "{what} của trường ({x}) khác xa các trường cùng phòng (trung vị {med}; điểm z "
-           "hiệu chỉnh {z})", f"kiểm tra lại số liệu {ratio.label} của trường (nếu đúng thì "
-           "không cần sửa)") for rid, ratio in RATIOS.items()),
-    Rule("bat_thuong_si_so_thay_doi", "school", "canh_bao",
-         "Bất thường: số học sinh thay đổi hơn 10% so với kỳ trước", ((_S, ("status",)),),
-         _jump, "Số học sinh đang học thay đổi {pct} so với kỳ {before} ({b} → {n})",
-         "kiểm tra học sinh chuyển đến, chuyển đi, thôi học và hồ sơ bị xóa hoặc nhập thừa",
+    *(Rule(rid, "school", "canh_bao",
+           tuple((k, ratio.fields if k == _S else ()) for k in ratio.kinds), _outlier(rid))
+      for rid, ratio in RATIOS.items()),
+    Rule("bat_thuong_si_so_thay_doi", "school", "canh_bao", ((_S, ("status",)),), _jump,
          periods=tuple(PREVIOUS_PERIOD)),
 )
 BY_ID: dict[str, Rule] = {r.id: r for r in CATALOGUE}
@@ -548,8 +513,5 @@ def for_period(period: str) -> tuple[Rule, ...]:
 
 
 def action_text(rule: Rule, system: str, field: str) -> str:
-    what = rule.action.format(field=field_label(field))
-    if system == "vnedu":
-        return f"Mở vnEdu: {what}; sau đó đồng bộ lên CSDL ngành."
-    return (f"Lỗi trên CSDL ngành: mở vnEdu, {what} (nếu vnEdu đã đúng thì chỉ cần đồng bộ), rồi "
-            "đồng bộ lại lên CSDL ngành; không sửa tay trên CSDL ngành.")
+    """A finding's action: the rule's, for ``field``, saying which system to open."""
+    return texts.FIX_IN[system].format(what=rule.action.format(field=field_label(field)))
