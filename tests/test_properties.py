@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from pathlib import Path
 
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
@@ -19,7 +18,7 @@ from hypothesis import strategies as st
 from eduwb import schemas, values, vocab
 from eduwb.load import Period
 from eduwb.reconcile import reconcile_period
-from eduwb.registry import Registry
+from tests import inline
 
 SCHOOLS = ("70689001", "70689002")
 FAMILY = ("Nguyễn", "Trần", "Lê", "Điểu", "Thị")
@@ -98,34 +97,18 @@ def build(people: list[dict]) -> tuple[list[dict], list[dict]]:
     return vn, cs
 
 
+CARRIED = ("full_name", "dob", "sex", "ethnicity", "class_name", "grade", "status", "disability",
+           "two_sessions", "moet_id")
+
+
 def period_of(vn: list[dict], cs: list[dict]) -> Period:
-    """A loaded period made directly from canonical student records."""
-    schools = pd.DataFrame({"school_code": list(SCHOOLS), "name": ["TH A", "TH B"],
-                            "school_type": "TH", "district_code": "689", "commune_code": None,
-                            "ownership": "Công lập", "old_codes": [(), ()], "merged_on": None})
-    districts = pd.DataFrame({"district_code": ["689"], "name": ["Đồng Xoài"],
-                              "specialist": ["X"], "phone": [None], "email": [None]})
-    registry = Registry.from_frames(schools, districts)
-    students = pd.DataFrame(vn + cs, columns=list(schemas.columns("students")))
-    students = students.sort_values(["system", "school_code", "file", "row"], ignore_index=True)
-    for name in ("grade",):
-        students[name] = students[name].astype("Int64")
-    tables = {k: pd.DataFrame(columns=list(schemas.columns(k))) for k in vocab.LIST_KINDS}
-    tables["students"] = students
-    report, carried = [], []
-    carried_fields = ("full_name", "dob", "sex", "ethnicity", "class_name", "grade", "status",
-                      "disability", "two_sessions", "moet_id")
-    for system in vocab.SYSTEMS:
-        for code in SCHOOLS:
-            file = f"{system}/{code}.xlsx"
-            report.append({"system": system, "file": file, "sheet": "Sheet1", "kind": "students",
-                           "school_code": code, "rows_read": 0, "rows_loaded": 0,
-                           "rows_rejected": 0, "message": ""})
-            carried += [(system, file, f) for f in carried_fields]
-    return Period(Path("."), "2021-2022", "dau_nam", None, registry, tables,
-                  pd.DataFrame(report, columns=list(vocab.LOAD_REPORT_COLUMNS)),
-                  pd.DataFrame(columns=list(vocab.REJECTED_ROW_COLUMNS)),
-                  pd.DataFrame(carried, columns=["system", "file", "field"]))
+    """A loaded period made directly from canonical student records (tests.inline)."""
+    fields = set(schemas.FIELDS_BY_KIND["students"])
+    records = [{**{k: v for k, v in r.items() if k in fields}, "kind": "students",
+                "system": r["system"], "school_code": r["school_code"]} for r in vn + cs]
+    return inline.period_of(records, carried={(s, "students"): CARRIED for s in vocab.SYSTEMS},
+                            exports=[(s, "students", code) for s in vocab.SYSTEMS
+                                     for code in SCHOOLS])
 
 
 def _record_findings(res) -> pd.DataFrame:
