@@ -35,7 +35,8 @@ VNEDU_DAY: dict[str, tuple[int, int, bool]] = {
 }
 MERGE_REPORT_DAY = (9, 9)  # merged schools that cannot sync: report before 09/09 of the start year
 
-_YEAR = re.compile(r"^\s*(\d{4})\s*[-–/]\s*(\d{4})\s*$")
+_YEAR = re.compile(r"^\s*(\d{4})\s*[-–/]\s*(\d{4})\s*$")  # as a registry sheet may write it
+_YEAR_FOLDER = re.compile(r"^(\d{4})-(\d{4})$")
 _PERIOD_SPELLINGS: dict[str, tuple[str, ...]] = {
     "dau_nam": ("dau_nam", "Đầu năm", "Đầu năm học", "DN"),
     "cuoi_hk1": ("cuoi_hk1", "Cuối học kì I", "Cuối học kỳ I", "Cuối học kì 1", "Cuối học kỳ 1",
@@ -73,11 +74,27 @@ class Deadlines:
 
 
 def school_years(year: str) -> tuple[int, int]:
-    """(start, end) of a school year written ``2021-2022``; raises ParameterError otherwise."""
+    """(start, end) of a school year written ``2021-2022`` (or ``2021 – 2022`` in a registry
+    sheet); raises ParameterError otherwise. The one check of a school year."""
     m = _YEAR.match(str(year or ""))
     if not m or int(m.group(2)) != int(m.group(1)) + 1:
         raise ParameterError(f"school year {year!r} is not of the form 2021-2022")
     return int(m.group(1)), int(m.group(2))
+
+
+def is_school_year_folder(name: str) -> bool:
+    """Whether a name is a school year as DATA's folders and the commands write it:
+    ``2021-2022`` exactly (two consecutive years)."""
+    m = _YEAR_FOLDER.match(name)
+    return bool(m) and int(m.group(2)) == int(m.group(1)) + 1
+
+
+def school_year_folders(data: Path | str) -> list[str]:
+    """The school years DATA holds a folder for, sorted."""
+    data = Path(data)
+    if not data.is_dir():
+        return []
+    return sorted(p.name for p in data.iterdir() if p.is_dir() and is_school_year_folder(p.name))
 
 
 def period_code(value: object) -> str | None:

@@ -14,7 +14,6 @@ import gc
 import logging
 import multiprocessing
 import os
-import re
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from eduwb import schemas, vocab
+from eduwb import calendar, schemas, vocab
 from eduwb.errors import EduwbError, ParameterError, ReadError
 from eduwb.normalise import frame, normalise
 from eduwb.read import Limits, codes_in_name, read_tables, scan_exports
@@ -32,7 +31,6 @@ from eduwb.registry import Registry, load_registry
 
 log = logging.getLogger(__name__)
 
-_YEAR = re.compile(r"^(\d{4})-(\d{4})$")
 FILE_SCHOOL_COLUMNS = ("system", "kind", "file", "sheet", "school_code", "rows", "export_date")
 
 
@@ -147,8 +145,7 @@ class Period:
 
 def check_year_period(year: str, period: str) -> None:
     """Raise ParameterError for a malformed school year or an unknown period."""
-    m = _YEAR.match(year or "")
-    if not m or int(m.group(2)) != int(m.group(1)) + 1:
+    if not calendar.is_school_year_folder(year or ""):
         raise ParameterError(f"school year {year!r} is not of the form 2021-2022")
     if period not in vocab.PERIODS:
         raise ParameterError(f"period {period!r} is not one of {', '.join(vocab.PERIODS)}")
@@ -159,8 +156,7 @@ def check_period_folder(data: Path, year: str, period: str) -> Path:
     period has none (a period folder lacking one system's folder is a finding, not an error)."""
     year_dir, folder = data / year, data / year / period
     if not year_dir.is_dir():
-        found = sorted(p.name for p in data.iterdir() if p.is_dir() and _YEAR.match(p.name)) \
-            if data.is_dir() else []
+        found = calendar.school_year_folders(data)
         raise ParameterError(
             f"no folder for school year {year} (years found: {', '.join(found) or 'none'}): "
             f"check --year, or put the exports in {year}/<period>/vnedu|csdl/",
@@ -200,10 +196,8 @@ def load_period(
     data = Path(data)
     check_year_period(year, period)
     registry = registry or load_registry(data)
-    if district is not None and district not in set(registry.districts["district_code"]) | set(
-        registry.schools["district_code"]
-    ):
-        raise ParameterError(f"district {district!r} is not in danh_muc/phong_gd.xlsx")
+    if district is not None:
+        registry.check_district(district)
     folder = check_period_folder(data, year, period)
     jobs = []
     skipped_rows = []

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from eduwb import text, values
-from eduwb.errors import EduwbError, RegistryError
+from eduwb.errors import EduwbError, ParameterError, RegistryError
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +122,18 @@ class Registry:
     def district_of(self, code: str | None) -> str | None:
         """The district office of a school (by any of its codes)."""
         return self._district.get(self.current(code))
+
+    def district_codes(self) -> list[str]:
+        """The district offices of the registry: phong_gd.xlsx's, and any a school names."""
+        return sorted(set(self.districts["district_code"].dropna())
+                      | set(self.schools["district_code"].dropna()))
+
+    def check_district(self, district: str) -> None:
+        """Raise ParameterError unless ``district`` is a district office of the registry (the
+        one check of a ``--district`` or a report's district)."""
+        if district not in self.district_codes():
+            raise ParameterError(f"district {district!r} is not in danh_muc/phong_gd.xlsx "
+                                 f"(known: {', '.join(self.district_codes())})")
 
     def schools_of(self, district: str | None = None) -> pd.DataFrame:
         """The schools of one district office, or all of them."""

@@ -291,16 +291,15 @@ def progress_report(
 ) -> ProgressReport:
     """Progress of one period (the province, or one district) from the history at ``history``
     (default :func:`eduwb.history.default_path`), with the signatures of ``DATA/danh_muc``."""
-    from eduwb.errors import ParameterError, RegistryError
+    from eduwb.errors import RegistryError
     from eduwb.load import check_year_period
     from eduwb.registry import load_registry
     from eduwb.tracking import read_ledger
 
     check_year_period(year, period)
     registry = load_registry(data)
-    if district is not None and district not in set(registry.districts["district_code"]) | set(
-            registry.schools["district_code"]):
-        raise ParameterError(f"district {district!r} is not in danh_muc/phong_gd.xlsx")
+    if district is not None:
+        registry.check_district(district)
     series = read_series(db.default_path() if history is None else history, year, period,
                          district, source=source, timeout=timeout)
     progress = progress_table(series)
