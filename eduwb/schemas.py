@@ -20,6 +20,9 @@ Value conventions (all text NFC, canonical spellings of :mod:`eduwb.vocab`):
 
 from __future__ import annotations
 
+import functools
+import os
+
 from eduwb import fields, vocab
 
 PROVENANCE: tuple[str, ...] = ("system", "file", "sheet", "row", "file_school_code", "school_code")
@@ -36,6 +39,7 @@ def columns(kind: str) -> tuple[str, ...]:
 # --- checks at the boundary (pandera) ---------------------------------------------------------------
 
 
+@functools.cache
 def _schema(kind: str):
     """The pandera schema of a canonical table: every value in its vocabulary or missing."""
     import pandera.pandas as pa
@@ -90,6 +94,16 @@ def _schema(kind: str):
         },
     }
     return pa.DataFrameSchema({**common, **by_kind[kind]}, strict=False, ordered=False)
+
+
+VALIDATE_ENV = "EDUWB_VALIDATE"  # "1": the loader validates every canonical table (the tests do)
+
+
+def validating() -> bool:
+    """Whether the loader validates its tables with pandera (``$EDUWB_VALIDATE=1``). Off by
+    default: a failure is a bug in normalisation, not bad input, and importing pandera costs more
+    than half a second of every run; the test suite turns it on."""
+    return os.environ.get(VALIDATE_ENV, "") == "1"
 
 
 def check(kind: str, frame):

@@ -19,3 +19,4 @@ def _isolated_stores(eduwb_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     its own sets the variables again)."""
     monkeypatch.setenv("EDUWB_HISTORY", str(eduwb_home / "history.duckdb"))
     monkeypatch.setenv("EDUWB_CACHE", str(eduwb_home / "cache"))
+    monkeypatch.setenv("EDUWB_VALIDATE", "1")  # every canonical table the tests load is checked
