@@ -1,8 +1,11 @@
 """A district's fix list as a formatted Excel workbook: a summary, then one sheet per school.
 
-Each school's sheet lists its tasks (what to do, in which system), grouped by the system to open,
-with the pupils' and teachers' names: it is for the district specialist and the schools, never for
-leadership views. The same input gives the same bytes.
+Each school's sheet lists its tasks: the discrepancies between the two systems, then the data-entry
+checks of each system (errors first), each with the system to open ("Làm trên": a data-entry error
+is fixed in vnEdu and synced even when it was found in CSDL ngành), where it was found, its
+severity, what to do, whether it is new since the last run and since when it is open. It carries
+the pupils' and teachers' names (and says so on its first sheet): it is for the district
+specialist and the schools, never for leadership views. The same input gives the same bytes.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ if TYPE_CHECKING:
     from eduwb.notebook import DistrictReport
 
 # Column widths (characters) of the school sheets, by FIX_COLUMNS key.
-_WIDTHS = {"system": 12, "category": 24, "entity": 10, "full_name": 24, "vnedu_id": 15,
-           "moet_id": 12, "field": 18, "vnedu_value": 22, "csdl_value": 22, "action": 60}
+_WIDTHS = {"system": 11, "found_in": 14, "severity": 10, "category": 26, "entity": 10,
+           "full_name": 22, "vnedu_id": 15, "moet_id": 12, "field": 16, "vnedu_value": 26,
+           "csdl_value": 26, "action": 60, "state": 10, "first_seen": 11}
 
 
 def write_fix_list(report: DistrictReport, path: Path | str) -> Path:
@@ -34,7 +38,7 @@ def write_fix_list(report: DistrictReport, path: Path | str) -> Path:
 
 def fix_list_bytes(report: DistrictReport) -> bytes:
     """The report's fix list as .xlsx bytes (the batch writes them, the dashboard offers them)."""
-    from eduwb.notebook import FIX_COLUMNS
+    from eduwb.notebook import FIX_COLUMNS, PERSONAL_DATA_NOTICE
 
     p = report.params
     buf = io.BytesIO()
@@ -50,18 +54,22 @@ def fix_list_bytes(report: DistrictReport) -> bytes:
                 f"- tính đến {p.as_of:%d/%m/%Y}")
     summary = report.fix_summary().reset_index()
     ws = book.add_worksheet("Tổng hợp")
-    ws.write_string(0, 0, "DANH SÁCH CẦN SỬA: ĐỐI CHIẾU vnEdu - CSDL NGÀNH", fmt["title"])
+    ws.write_string(0, 0, "DANH SÁCH CẦN SỬA: ĐỐI CHIẾU vnEdu - CSDL NGÀNH VÀ KIỂM TRA NHẬP LIỆU",
+                    fmt["title"])
     ws.write_string(1, 0, subtitle)
-    ws.write_string(2, 0, "Mỗi trường một trang tính; cột \"Làm trên\" cho biết mở hệ thống nào.")
-    _write_table(ws, 4, summary, list(summary.columns), fmt)
-    last = 4 + len(summary) + 1
+    ws.write_string(2, 0, "Mỗi trường một trang tính; cột \"Làm trên\" cho biết mở hệ thống nào; "
+                    "\"Mới từ lần trước\" đánh dấu việc mới từ lần đối chiếu trước.")
+    ws.write_string(3, 0, PERSONAL_DATA_NOTICE)
+    top = 5
+    _write_table(ws, top, summary, list(summary.columns), fmt)
+    last = top + len(summary) + 1
     ws.write_string(last, 0, "Tổng cộng", fmt["total"])
     for j, col in enumerate(summary.columns[2:], start=2):
         ws.write_number(last, j, int(summary[col].sum()), fmt["total"])
     ws.set_column(0, 0, 12)
     ws.set_column(1, 1, 40)
     ws.set_column(2, len(summary.columns) - 1, 12)
-    ws.freeze_panes(5, 0)
+    ws.freeze_panes(top + 1, 0)
     _print_setup(ws, landscape=False)
 
     tasks = report.fix_list()
@@ -72,7 +80,7 @@ def fix_list_bytes(report: DistrictReport) -> bytes:
         ws.write_string(0, 0, f"{report.school_names[code]} ({code})", fmt["title"])
         ws.write_string(1, 0, subtitle)
         ws.write_string(2, 0, f"{len(mine)} việc cần làm" if len(mine) else
-                 "Không có sai lệch giữa vnEdu và CSDL ngành.")
+                        "Không có việc cần làm: không sai lệch, không lỗi nhập liệu.")
         _write_table(ws, 4, mine, [FIX_COLUMNS[c] for c in columns], fmt)
         for j, col in enumerate(columns):
             ws.set_column(j, j, _WIDTHS.get(col, 14))
