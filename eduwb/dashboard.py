@@ -57,6 +57,7 @@ TILE_COLUMNS = ("key", "label", "value", "total")
 KIND_LABELS: dict[str, str] = {"discrepancies": "Sai lệch vnEdu – CSDL ngành",
                                "checks": "Lỗi và cảnh báo nhập liệu"}
 KIND_COLOURS: dict[str, str] = {"discrepancies": "#d64545", "checks": "#2680c2"}
+DEADLINE_WINDOW_DAYS = 60  # a deadline further than this from every run is named, not drawn
 HEAT_CAP = 0.10  # relative gaps at or above 10 % get the darkest colour
 SENT = ("on_time", "late")
 NOT_SENT = ("missing", "pending")
@@ -588,15 +589,26 @@ def history_png(runs: pd.DataFrame, deadlines: calendar.Deadlines, title: str) -
         values = runs[kind].astype("float64")
         ax.plot(days, values, marker="o", color=KIND_COLOURS[kind], label=KIND_LABELS[kind])
         top = max(top, float(values.max(skipna=True) or 0))
+    shown = list(days)
     for day, label, style in ((deadlines.vnedu, "Hạn trường gửi phòng", "--"),
                               (deadlines.eqms, "Hạn phòng gửi Sở (EQMS)", "-")):
-        ax.axvline(pd.Timestamp(day), color="#243b53", linestyle=style, linewidth=1.2,
-                   label=f"{label} {day:%d/%m}")
-    last = max([*days, pd.Timestamp(deadlines.eqms)])
-    first = min([*days, pd.Timestamp(deadlines.vnedu)]) - pd.Timedelta(days=1)
-    ax.set_xlim(first, last + pd.Timedelta(days=1))
+        when = pd.Timestamp(day)
+        if min(abs(when - d) for d in days) <= pd.Timedelta(days=DEADLINE_WINDOW_DAYS):
+            ax.axvline(when, color="#243b53", linestyle=style, linewidth=1.2,
+                       label=f"{label} {day:%d/%m}")
+            shown.append(when)
+        else:  # far from every run (exports dated long after): named, not drawn
+            ax.plot([], [], " ", label=f"{label} {day:%d/%m/%Y} (ngoài khoảng các lần chạy)")
+    first, last = min(shown) - pd.Timedelta(days=1), max(shown) + pd.Timedelta(days=1)
+    ax.set_xlim(first, last)
     ax.set_ylim(0, top * 1.2)
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m"))
+    span = (last - first).days
+    if span <= 300:  # whole days, at most about eight ticks
+        ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, -(-span // 8))))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m"))
+    else:
+        ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=8))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%m/%Y"))
     ax.tick_params(labelsize=8)
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
