@@ -47,7 +47,7 @@ PARAMETERS: dict[str, str] = {
 }
 # The kinds of finding the history keeps, as the report names them.
 KIND_TITLES: dict[str, str] = {"discrepancies": "Sai lệch vnEdu - CSDL ngành",
-                               "checks": "Lỗi nhập liệu"}
+                               "checks": "Lỗi và cảnh báo nhập liệu"}
 CHECK_TITLES: dict[str, str] = {r.id: r.title for r in CATALOGUE}
 # Names IPython puts in a notebook's globals: not parameters.
 _KERNEL_NAMES = frozenset({"In", "Out", "get_ipython", "exit", "quit", "open"})
