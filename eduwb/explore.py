@@ -629,8 +629,12 @@ class Explorer:
     def _show_run(self) -> None:
         if self._busy:
             return
-        past = (pd.DataFrame() if self.run.value is None
-                else past_findings(self.series(), self.run.value, self.run_kind.value))
+        try:
+            past = (pd.DataFrame() if self.run.value is None
+                    else past_findings(self.series(), self.run.value, self.run_kind.value))
+        except EduwbError as exc:  # a store locked or damaged since: said, not raised
+            self.message.value = f"<b>Lịch sử:</b> {html.escape(str(exc))}"
+            past = pd.DataFrame()
         self.state["past"] = past
         self.past_out.value = _html(past) if self.run.value is not None else ""
 

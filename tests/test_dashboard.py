@@ -336,7 +336,7 @@ def test_district_schools_count_check_errors(model: dashboard.Model) -> None:
 
 
 def test_open_findings_run_by_run_equal_the_history(days, days_model: dashboard.Model) -> None:
-    progress = days_model.progress["dau_nam"]
+    progress = days_model.progress("dau_nam")
     truth = days.truth("progress.csv")
     for level, unit in (("province", vocab.PROVINCE_CODE), ("district", "689"),
                         ("district", "696")):
@@ -347,11 +347,17 @@ def test_open_findings_run_by_run_equal_the_history(days, days_model: dashboard.
         p = progress.progress
         checks = p[(p["level"] == level) & (p["unit_code"] == unit) & (p["kind"] == "checks")]
         assert runs["checks"].tolist() == checks["open"].tolist()
-    html = dashboard.history_html(progress, days_model.trackings["dau_nam"].deadlines)
-    assert html.count("<tr>") == 1 + len(DAYS) and "data:image/png;base64," in html
-    png = dashboard.history_png(dashboard.open_by_run(progress),
-                                days_model.trackings["dau_nam"].deadlines, "x")
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    deadlines = days_model.trackings["dau_nam"].deadlines
+    html = dashboard.history_html(progress, deadlines)
+    assert html.count("<tr>") == 1 + len(DAYS) and "<svg" in html
+    runs = dashboard.open_by_run(progress)
+    svg = dashboard.history_svg(runs, deadlines, "Toàn <tỉnh>")
+    assert svg.count('data-kind="discrepancies"') == svg.count('data-kind="checks"') == len(DAYS)
+    assert 'data-deadline="vnedu"' in svg and 'data-deadline="eqms"' in svg
+    assert "Toàn &lt;tỉnh&gt;" in svg and "<tỉnh>" not in svg
+    later = runs.assign(as_of=[d + dt.timedelta(days=400) for d in runs["as_of"]])
+    far = dashboard.history_svg(later, deadlines, "x")  # deadlines far from every run: named only
+    assert "data-deadline" not in far and "ngoài khoảng các lần chạy" in far
     assert "Chưa có lần đối chiếu nào" in dashboard.history_html(
         dashboard.read_progress(SAMPLE, YEAR, "dau_nam", days.root / "none.duckdb"),
         days_model.trackings["dau_nam"].deadlines)
@@ -359,7 +365,7 @@ def test_open_findings_run_by_run_equal_the_history(days, days_model: dashboard.
 
 def test_units_changed_after_signing(days, days_model: dashboard.Model) -> None:
     snap, tr = days_model.snapshots["dau_nam"], days_model.trackings["dau_nam"]
-    progress = days_model.progress["dau_nam"]
+    progress = days_model.progress("dau_nam")
     tiles = dashboard.tiles(snap, tr, progress).set_index("key")
     truth = days.truth("after_signoff.csv")
     assert tiles.loc["signed_changed", "value"] == len(truth) == 1
@@ -390,9 +396,9 @@ def test_an_unreadable_history_is_a_message(tmp_path: Path) -> None:
     bad = tmp_path / "h.duckdb"
     bad.write_text("không phải kho lịch sử", encoding="utf-8")
     model = dashboard.open_model(SAMPLE, as_of=AS_OF, cache=tmp_path / "cache", history=bad)
-    assert all(isinstance(p, str) for p in model.progress.values())
+    assert all(isinstance(model.progress(p), str) for p in model.periods)
     board = dashboard.Dashboard(model)
     assert "Không đọc được lịch sử" in board.history.value and board.message.value == ""
     tiles = dashboard.tiles(model.snapshots["dau_nam"], model.trackings["dau_nam"],
-                            model.progress["dau_nam"]).set_index("key")
+                            model.progress("dau_nam")).set_index("key")
     assert pd.isna(tiles.loc["signed_changed", "value"])

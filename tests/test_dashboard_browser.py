@@ -149,7 +149,7 @@ def tile(page, key: str) -> str:
 def expected_tiles(model: dashboard.Model, period: str,
                    district: str | None = None) -> dict[str, str]:
     snap, tr, progress = (model.snapshots[period], model.trackings[period],
-                          model.progress[period])
+                          model.progress(period))
     frame = (dashboard.tiles(snap, tr, progress) if district is None
              else dashboard.district_tiles(snap, tr, progress, district))
     prefix = "" if district is None else "district-"
@@ -181,7 +181,7 @@ def history_rows(page, key: str, want: list[list[str]] | None = None) -> list[li
 
 def expected_history(model: dashboard.Model, period: str, level: str = "province",
                      unit: str = vocab.PROVINCE_CODE) -> list[list[str]]:
-    runs = dashboard.open_by_run(model.progress[period], level, unit)
+    runs = dashboard.open_by_run(model.progress(period), level, unit)
     return [[dashboard.fmt_date(r.as_of), *(dashboard.fmt_int(v) for v in r[1:])]
             for r in runs.itertuples(index=False)]
 

@@ -98,8 +98,8 @@ def test_fix_list_has_every_check_in_the_system_where_it_is_fixed(
         report689: nb.DistrictReport) -> None:
     tasks = report689.fix_list()
     checks = report689.checks.frame
-    compared = tasks[tasks["found_in"] == nb.COMPARED]
-    found = tasks[tasks["found_in"] != nb.COMPARED]
+    compared = tasks[tasks["found_in"] == fixlist.COMPARED]
+    found = tasks[tasks["found_in"] != fixlist.COMPARED]
     assert len(compared) == len(report689.snapshot.findings) and len(found) == len(checks)
     # a data-entry error is fixed in vnEdu and synced, even when it was found in CSDL ngành
     assert (checks["system"] == "csdl").any()
@@ -116,9 +116,9 @@ def test_fix_list_has_every_check_in_the_system_where_it_is_fixed(
     assert (on_csdl["vnedu_value"] == "").all() and (on_csdl["csdl_value"] != "").all()
     # tasks per school: discrepancies first, then errors before warnings
     for _, mine in tasks.groupby("school_code"):
-        kinds = (mine["found_in"] != nb.COMPARED).tolist()
+        kinds = (mine["found_in"] != fixlist.COMPARED).tolist()
         assert kinds == sorted(kinds)
-        sev = mine.loc[mine["found_in"] != nb.COMPARED, "severity"].tolist()
+        sev = mine.loc[mine["found_in"] != fixlist.COMPARED, "severity"].tolist()
         assert sev == sorted(sev, key=["Lỗi", "Cảnh báo"].index)
     summary = report689.fix_summary()
     assert summary["Tổng"].sum() == len(tasks)
@@ -134,7 +134,7 @@ def test_fix_list_workbook_has_the_checks_and_the_notice(report689: nb.DistrictR
     for code in sorted(report689.school_names):
         ws = book[code]
         header = [c.value for c in ws[5]]
-        assert header == [nb.FIX_COLUMNS[c] for c in nb.FIX_COLUMNS
+        assert header == [fixlist.FIX_COLUMNS[c] for c in fixlist.FIX_COLUMNS
                           if c not in ("school_code", "school_name")]
         rows = [r for r in ws.iter_rows(min_row=6, values_only=True) if any(r)]
         assert len(rows) == (tasks["school_code"] == code).sum()
@@ -215,15 +215,15 @@ def test_fix_list_marks_what_is_new_and_since_when(days, tmp_path: Path) -> None
                                             as_of="2021-09-16", cache=days.cache))
             assert len(rep.series.runs) == (3 if store == days.store else 2)
             tasks = rep.fix_list()
-            compared = tasks[tasks["found_in"] == nb.COMPARED]
+            compared = tasks[tasks["found_in"] == fixlist.COMPARED]
             truth = _truth_states(days, DAYS[-1], district)
             new_total += (truth["state"] == "new").sum()
-            assert (compared["state"] == nb.NEW_MARK).sum() == (truth["state"] == "new").sum()
+            assert (compared["state"] == fixlist.NEW_MARK).sum() == (truth["state"] == "new").sum()
             want = sorted(f"{dt.date.fromisoformat(d):%d/%m/%Y}" for d in truth["first_seen"])
             assert sorted(compared["first_seen"]) == want
             states = rep.finding_states("checks")
             assert len(states) == len(rep.checks.frame) and states["state"].notna().all()
-            new = tasks[(tasks["found_in"] != nb.COMPARED) & (tasks["state"] == nb.NEW_MARK)]
+            new = tasks[(tasks["found_in"] != fixlist.COMPARED) & (tasks["state"] == fixlist.NEW_MARK)]
             assert len(new) == (states["state"] == "new").sum()
     assert new_total > 0
 
