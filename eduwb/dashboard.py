@@ -153,7 +153,8 @@ def read_progress(data: Path | str, year: str, period: str,
     from eduwb.history import HistoryError, default_path, progress_report
 
     try:
-        return progress_report(data, year, period, history=history or default_path())
+        return progress_report(data, year, period, history=history or default_path(),
+                               changes=False)
     except HistoryError as exc:
         return f"Không đọc được lịch sử các lần đối chiếu: {exc.message}"
 
@@ -200,7 +201,7 @@ def tiles(snap: Snapshot, tracking: Tracking,
     d, s = tracking.districts, tracking.schools
     n_d = len(d)
     only_csdl = int((snap.findings["category"] == "only_in_csdl").sum())
-    not_ready, checked = not_ready_count(snap, s["school_code"])
+    not_ready = _not_ready(d)
     changed, signed = signed_changed_count(progress)
     rows = [
         ("districts_on_time", "Phòng gửi đúng hạn", int((d["status"] == "on_time").sum()), n_d),
@@ -209,7 +210,7 @@ def tiles(snap: Snapshot, tracking: Tracking,
         ("schools_in_sync", "Trường khớp số liệu", int(s["clean"].fillna(False).sum()), len(s)),
         ("findings", "Sai lệch cần xử lý", len(snap.findings), None),
         ("schools_not_ready", "Trường chưa đủ điều kiện ký (còn lỗi nhập liệu)", not_ready,
-         checked),
+         len(s)),
         ("only_in_csdl", "Bản ghi nhập trực tiếp trên CSDL", only_csdl, None),
         ("signed_changed", "Đơn vị đổi số liệu sau khi ký, cần ký lại", changed, signed),
         ("districts_unassigned", "Phòng chưa có chuyên viên", len(tracking.unassigned), None),
@@ -226,13 +227,13 @@ def district_tiles(snap: Snapshot, tracking: Tracking, progress: ProgressReport 
     """A district's counts for the drill-down (TILE_COLUMNS): ``findings``, ``schools_not_ready``
     and ``signed_changed`` (its schools and the office itself) of that district only."""
     schools = tracking.schools.loc[tracking.schools["district_code"] == district, "school_code"]
-    not_ready, checked = not_ready_count(snap, schools)
+    mine = tracking.districts[tracking.districts["district_code"] == district]
     changed, signed = signed_changed_count(progress, district, set(schools))
     rows = [
         ("findings", "Sai lệch cần xử lý", int((snap.findings["district_code"] == district).sum()),
          None),
-        ("schools_not_ready", "Trường chưa đủ điều kiện ký (còn lỗi nhập liệu)", not_ready,
-         checked),
+        ("schools_not_ready", "Trường chưa đủ điều kiện ký (còn lỗi nhập liệu)", _not_ready(mine),
+         len(schools)),
         ("signed_changed", "Đơn vị đổi số liệu sau khi ký, cần ký lại", changed, signed),
     ]
     frame = pd.DataFrame(rows, columns=list(TILE_COLUMNS))
@@ -241,13 +242,11 @@ def district_tiles(snap: Snapshot, tracking: Tracking, progress: ProgressReport 
     return frame
 
 
-def not_ready_count(snap: Snapshot, schools: Iterable[str]) -> tuple[int | None, int]:
-    """How many of ``schools`` have a ``loi`` data-entry finding (None: no checks in the
-    snapshot), and how many schools there are."""
-    codes = set(schools)
-    if snap.checks is None:
-        return None, len(codes)
-    return len(codes & set(snap.checks.not_ready())), len(codes)
+def _not_ready(districts: pd.DataFrame) -> int | None:
+    """Schools with a ``loi`` data-entry finding over some district offices (tracking's
+    ``schools_not_ready``; None without checks)."""
+    counts = districts["schools_not_ready"]
+    return int(counts.sum()) if counts.notna().any() else None
 
 
 def signed_changed_count(progress: ProgressReport | str | None, district: str | None = None,
@@ -349,20 +348,14 @@ def trend_frame(model: Model) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def district_schools(tracking: Tracking, district: str,
-                     snap: Snapshot | None = None) -> pd.DataFrame:
+def district_schools(tracking: Tracking, district: str) -> pd.DataFrame:
     """A district's schools for the page: code, name, status (Vietnamese), days, findings,
     data-entry errors (``loi``; NA without checks) and whether the school may sign, sync state and
     what must be done — no person's name."""
     s = tracking.schools[tracking.schools["district_code"] == district]
     days = [f"quá {int(o)} ngày" if pd.notna(o) else (f"còn {int(n)} ngày" if pd.notna(n) else "")
             for o, n in zip(s["days_overdue"], s["days_left"], strict=True)]
-    checks = snap.checks if snap is not None else None
-    if checks is not None:
-        loi = checks.findings[checks.findings["severity"] == "loi"].groupby("school_code").size()
-        errors = pd.array([int(loi.get(c, 0)) for c in s["school_code"]], dtype="Int64")
-    else:
-        errors = pd.array([pd.NA] * len(s), dtype="Int64")
+    errors = pd.array(s["check_errors"], dtype="Int64")
     return pd.DataFrame({
         "school_code": s["school_code"].astype(str),
         "school_name": s["school_name"].fillna("").astype(str),
@@ -370,7 +363,7 @@ def district_schools(tracking: Tracking, district: str,
         "days": days,
         "findings": s["findings"],
         "check_errors": errors,
-        "ready": [bool(e == 0) if pd.notna(e) else False for e in errors],
+        "ready": s["ready_to_sign"].fillna(False).astype(bool),
         "in_sync": s["clean"].fillna(False).astype(bool),
         "sync_blocked": s["sync_blocked"].fillna(False).astype(bool),
         "action": s["action"].fillna("").astype(str),
@@ -874,7 +867,7 @@ class Dashboard:
                                        key="district-history",
                                        title=f"Phòng {d}: việc còn mở theo ngày xuất dữ liệu")
             + "</div>"))
-        frame = district_schools(tr, d, snap)
+        frame = district_schools(tr, d)
         self.schools.value = self._memo(("schools", p, d), lambda: '<div class="eduwb">' + table_html(
             frame, SCHOOL_TITLES, key="schools", formats={"findings": fmt_int,
                                                           "check_errors": fmt_int}) + "</div>")

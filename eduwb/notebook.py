@@ -448,6 +448,15 @@ class DistrictReport:
             return document("<p>Mọi kiểm tra đều áp dụng được cho mọi trường.</p>")
         return document("<h3>Các kiểm tra không áp dụng được</h3>", table(frame))
 
+    def checks_section(self) -> Html:
+        """The data-entry quality section's body: the summary, per school and system, per rule,
+        and the rules not applied."""
+        parts = [self.checks_summary()]
+        if self.checks is not None:
+            parts += [table(self.checks_by_school()), table(self.checks_by_rule()),
+                      self.checks_skipped_html()]
+        return document(*parts)
+
     # ---- progress between runs (the history) ----
 
     @cached_property
@@ -459,7 +468,8 @@ class DistrictReport:
         p = self.params
         try:
             return progress_report(p.data, p.year, p.period, district=p.district,
-                                   history=p.history or default_path(), source="auto")
+                                   history=p.history or default_path(), source="auto",
+                                   changes=False)
         except HistoryError as exc:
             return f"Không đọc được lịch sử các lần đối chiếu: {exc.message}"
 
@@ -489,7 +499,7 @@ class DistrictReport:
                          f"(ngày {runs['as_of'].iloc[-2]:%d/%m/%Y}):")
         else:
             lines.append("Mới có một lần đối chiếu: mọi việc đều là mới.")
-        totals = self._progress_rows()
+        totals = self._progress_rows
         district = totals[totals["level"] == "district"]
         for kind in series.kinds():
             row = district[district["kind"] == kind]
@@ -504,6 +514,7 @@ class DistrictReport:
                      if len(changed) else "Không đơn vị nào thay đổi số liệu vnEdu sau khi ký.")
         return document(items(lines))
 
+    @cached_property
     def _progress_rows(self) -> pd.DataFrame:
         from eduwb.history import overview
 
@@ -515,7 +526,7 @@ class DistrictReport:
     def progress_table(self) -> pd.DataFrame:
         """Per school and kind of finding (and the district): open in the last run, new and fixed
         since the run before, open for more than LONG_OPEN_DAYS days."""
-        rows = self._progress_rows()
+        rows = self._progress_rows
         columns = ["Mã trường", "Tên trường", "Loại", "Còn mở", "Mới", "Đã sửa",
                    f"Mở quá {LONG_OPEN_DAYS} ngày"]
         if rows.empty:
@@ -564,6 +575,15 @@ class DistrictReport:
         })
         return document(head, "<p>Số liệu vnEdu của các đơn vị dưới đây đã thay đổi sau ngày ký: "
                         "bản giấy đã ký không còn khớp, cần ký lại.</p>", table(frame))
+
+    def progress_section(self) -> Html:
+        """The changes between runs: the summary, per school, and the units that changed after
+        signing."""
+        parts = [self.progress_summary()]
+        if not self._progress_rows.empty:
+            parts.append(table(self.progress_table()))
+        parts.append(self.after_signoff_html())
+        return document(*parts)
 
     def _unit_name(self, level: str, code: str) -> str:
         if level == "district":

@@ -325,7 +325,7 @@ def test_district_schools_count_check_errors(model: dashboard.Model) -> None:
     snap, tr = model.snapshots["cuoi_nam"], model.trackings["cuoi_nam"]
     f = snap.checks.findings
     for district in ("689", "692", "696"):
-        frame = dashboard.district_schools(tr, district, snap)
+        frame = dashboard.district_schools(tr, district)
         for r in frame.itertuples(index=False):
             loi = ((f["school_code"] == r.school_code) & (f["severity"] == "loi")).sum()
             assert r.check_errors == loi and r.ready == (loi == 0)

@@ -229,8 +229,7 @@ def test_dashboard_in_a_browser(model: dashboard.Model, browser, root: Path,
         # a district's schools, then one school
         select_starting(page, ".eduwb-district", "696")
         page.wait_for_selector("table[data-key=schools]")
-        want = dashboard.district_schools(model.trackings["cuoi_nam"], "696",
-                                          model.snapshots["cuoi_nam"])
+        want = dashboard.district_schools(model.trackings["cuoi_nam"], "696")
         rows = page.locator("table[data-key=schools] tbody tr")
         assert [rows.nth(i).locator("td").first.inner_text() for i in range(rows.count())] == list(
             want["school_code"])
