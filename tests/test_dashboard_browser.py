@@ -158,13 +158,19 @@ def expected_tiles(model: dashboard.Model, period: str,
 
 
 def select_starting(page, css: str, code: str) -> None:
-    """Choose the option of an ipywidgets Dropdown whose label starts with ``code``."""
+    """Choose the option of an ipywidgets Dropdown whose label starts with ``code``, once the
+    dropdown has it (the page fills the school dropdown right after the district's tables)."""
     select = page.locator(f"{css} select")
-    labels = select.evaluate("s => Array.from(s.options).map(o => o.text)")
-    # ipywidgets writes the labels with no-break spaces
-    labels = [lbl.replace("\xa0", " ") for lbl in labels]
-    select.select_option(index=next(i for i, lbl in enumerate(labels)
-                                    if lbl.startswith(f"{code} ")))
+    for _ in range(500):
+        # ipywidgets writes the labels with no-break spaces
+        labels = [lbl.replace("\xa0", " ") for lbl in select.evaluate(
+            "s => Array.from(s.options).map(o => o.text)")]
+        found = [i for i, lbl in enumerate(labels) if lbl.startswith(f"{code} ")]
+        if found:
+            select.select_option(index=found[0])
+            return
+        page.wait_for_timeout(20)
+    raise AssertionError(f"no option {code} in {css}: {labels}")
 
 
 def history_rows(page, key: str, want: list[list[str]] | None = None) -> list[list[str]]:
