@@ -1,18 +1,23 @@
 """Run the district report for every district × period: papermill in parallel, failures isolated.
 
 For each period the province is reconciled once (:func:`eduwb.store.snapshot`, cached under
-``OUT/.cache``); then each district's report only cuts that snapshot and renders. Every run writes
-``OUT/{year}/{period}/{district}.ipynb`` (executed), ``.html`` (no code) and ``.xlsx`` (fix list),
-plus ``.json`` (status, fingerprint, timing). A run that fails gets an error page in place of its
-HTML naming the cause; the others go on. ``OUT/index.html`` links every report with its status.
+``OUT/.cache``) and recorded once as a province run in the history store (``--history``, default
+:func:`eduwb.history.default_path`), unless a run of the same inputs is there already; then each
+district's report only cuts that snapshot, reads the history (read-only) and renders. Every run
+writes ``OUT/{year}/{period}/{district}.ipynb`` (executed), ``.html`` (no code) and ``.xlsx`` (fix
+list), plus ``.json`` (status, fingerprint, timing). A run that fails gets an error page in place of
+its HTML naming the cause; the others go on. ``OUT/index.html`` links every report with its status.
 
-A report is rerun only when it is stale: the inputs' fingerprint, the notebook, the eduwb sources or
-the parameters changed, or its last run did not succeed (``force`` reruns everything). Runs go to a
-local process pool (default) or to a Dask distributed scheduler; both run the same task functions.
+A report is rerun only when it is stale: the inputs' fingerprint, the notebook, the eduwb sources,
+the parameters or the history runs it reads (a newer run, of the province or of the district)
+changed, or its last run did not succeed (``force`` reruns everything). Runs go to a local process
+pool (default) or to a Dask distributed scheduler (the history file must then be reachable from the
+workers); both run the same task functions.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import html
@@ -58,6 +63,7 @@ class Job:
     notebook: str
     timeout: float
     stamp: str
+    history: str = ""
 
     def path(self, suffix: str) -> Path:
         """``OUT/{year}/{period}/{district}{suffix}``."""
@@ -66,7 +72,7 @@ class Job:
     def parameters(self) -> dict[str, str]:
         return {"data": self.data, "year": self.year, "period": self.period,
                 "district": self.district, "out": self.folder, "as_of": self.as_of,
-                "cache": self.cache}
+                "cache": self.cache, "history": self.history}
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,8 @@ class BatchResult:
     index: Path
     seconds: float
     snapshot_seconds: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    recorded: list[str] = field(default_factory=list)  # periods recorded in the history now
 
     @property
     def failed(self) -> list[Outcome]:
@@ -108,6 +116,11 @@ class BatchResult:
                  f"{n['unchanged']} không đổi, {n['failed'] + n['timeout']} lỗi"]
         for o in self.failed:
             lines.append(one_line(f"  LỖI {o.year} {o.period} phòng {o.district}: {o.error}"))
+        if self.recorded:
+            lines.append("Đã ghi vào lịch sử: " + ", ".join(
+                vocab.PERIOD_LABELS.get(p, p) for p in self.recorded))
+        for w in self.warnings:
+            lines.append(one_line(f"  CHÚ Ý: {w}"))
         lines.append(f"Mục lục: {self.index}")
         return "\n".join(lines)
 
@@ -127,13 +140,17 @@ def run_batch(
     scheduler: str | None = None,
     notebook: Path | str | None = None,
     progress: bool = True,
+    history: Path | str | None = None,
 ) -> BatchResult:
     """Run the district report for every requested district × period; see the module docstring.
 
     Raises :class:`ParameterError` before running anything when the arguments are wrong (unknown
-    period or district, no data folder, no notebook). ``notebook``: the report notebook (default:
-    the one shipped with eduwb).
+    period or district, no data folder, no notebook, a history store that cannot be read).
+    ``notebook``: the report notebook (default: the one shipped with eduwb); ``history``: the
+    history store (default: :func:`eduwb.history.default_path`).
     """
+    from eduwb.history import default_path
+
     started = time.perf_counter()
     notebook = notebook_file(NOTEBOOK) if notebook is None else notebook
     data, out, notebook = Path(data).resolve(), Path(out).resolve(), Path(notebook).resolve()
@@ -157,32 +174,52 @@ def run_batch(
         raise ParameterError(f"district {', '.join(unknown)} has no schools in the registry "
                              f"(known: {', '.join(known)})")
     as_of = as_of or dt.date.today()
+    history = Path(history or default_path()).resolve()
+    if history.is_dir():
+        raise ParameterError(f"history store {one_line(history)} is a folder, not a file")
     names = dict(zip(registry.districts["district_code"], registry.districts["name"], strict=True))
     cache = out / ".cache"
     code = _code_stamp(notebook)
-    jobs: list[Job] = []
-    for period in periods:
-        inputs = store.fingerprint(data, year, period)
-        for district in districts:
-            folder = out / year / period
-            params = {"data": str(data), "year": year, "period": period, "district": district,
-                      "out": str(folder), "as_of": as_of.isoformat(), "cache": str(cache)}
-            stamp = hashlib.sha1(json.dumps([inputs, code, params], sort_keys=True).encode())
-            jobs.append(Job(str(data), year, period, district, str(names.get(district) or ""),
-                            str(folder), as_of.isoformat(), str(cache), str(notebook),
-                            float(timeout), stamp.hexdigest()))
-    if jobs:  # the notebook's own check, once, before any kernel starts
-        check_parameters(jobs[0].parameters())
-    todo = [j for j in jobs if force or not _up_to_date(j)]
-    outcomes = {(j.period, j.district): Outcome(j.year, j.period, j.district, j.district_name,
-                                                "unchanged", stamp=j.stamp)
-                for j in jobs if j not in todo}
+    inputs = {period: store.fingerprint(data, year, period) for period in periods}
+    unrecorded = [p for p in periods if not _recorded(history, year, p, inputs[p])]
     snap_seconds: dict[str, float] = {}
-    if todo:
-        with _Executor(executor, scheduler, workers, out / ".logs") as pool:
+    outcomes: dict[tuple[str, str], Outcome] = {}
+    ready: dict[str, str] = {}  # period → "" (snapshot cached) or why it could not be made
+    warnings: list[str] = []
+    with contextlib.ExitStack() as stack:
+        pool = None
+        if unrecorded:  # first the history, so that each report's stamp sees the run it reads
+            pool = stack.enter_context(_Executor(executor, scheduler, workers, out / ".logs"))
+            ready = _record(pool, unrecorded, data, year, cache, history, inputs, snap_seconds,
+                            warnings)
+        jobs: list[Job] = []
+        for period in periods:
+            runs = _history_runs(history, year, period)
+            for district in districts:
+                folder = out / year / period
+                params = {"data": str(data), "year": year, "period": period,
+                          "district": district, "out": str(folder), "as_of": as_of.isoformat(),
+                          "cache": str(cache), "history": str(history)}
+                read = runs.get(district) or runs.get("province", [])
+                stamp = hashlib.sha1(json.dumps([inputs[period], code, params, read],
+                                                sort_keys=True).encode())
+                jobs.append(Job(str(data), year, period, district,
+                                str(names.get(district) or ""), str(folder), as_of.isoformat(),
+                                str(cache), str(notebook), float(timeout), stamp.hexdigest(),
+                                str(history)))
+        if jobs:  # the notebook's own check, once, before any kernel starts
+            check_parameters(jobs[0].parameters())
+        todo = [j for j in jobs if force or not _up_to_date(j)]
+        outcomes = {(j.period, j.district): Outcome(j.year, j.period, j.district,
+                                                    j.district_name, "unchanged", stamp=j.stamp)
+                    for j in jobs if j not in todo}
+        if todo:
+            if pool is None:
+                pool = stack.enter_context(_Executor(executor, scheduler, workers,
+                                                     out / ".logs"))
             bar = _bar(len(todo), progress)
             try:
-                for o in _run(pool, todo, data, year, cache, snap_seconds, bar.update):
+                for o in _run(pool, todo, data, year, cache, snap_seconds, bar.update, ready):
                     outcomes[o.period, o.district] = o
                     if o.failed:
                         bar.write(one_line(f"LỖI {o.period} phòng {o.district}: {o.error}"),
@@ -191,34 +228,94 @@ def run_batch(
                 bar.close()
     ordered = [outcomes[j.period, j.district] for j in jobs]
     index = write_index(out)
-    return BatchResult(ordered, index, time.perf_counter() - started, snap_seconds)
+    recorded = [p for p in unrecorded if not ready.get(p)]
+    return BatchResult(ordered, index, time.perf_counter() - started, snap_seconds, warnings,
+                       recorded)
+
+
+def _recorded(history: Path, year: str, period: str, inputs: str) -> bool:
+    """Whether the store holds a province run of exactly these inputs (nothing to record)."""
+    from eduwb.history import HistoryError, db
+
+    try:
+        with db.connect(history, write=False) as con:
+            runs = db.runs_of(con, year, period, db.PROVINCE_SCOPE)
+    except HistoryError as exc:
+        raise ParameterError(f"history store: {exc}") from None
+    return bool((runs["fingerprint"] == inputs).any())
+
+
+def _history_runs(history: Path, year: str, period: str) -> dict[str, list[list]]:
+    """The runs of a period by scope (run_id, as_of, digest), as a report's stamp depends on
+    them: a district's report reads its own runs if it has any, else the province's."""
+    from eduwb.history import HistoryError, db
+
+    try:
+        with db.connect(history, write=False) as con:
+            runs = db.period_runs(con, year, period)
+    except HistoryError as exc:
+        raise ParameterError(f"history store: {exc}") from None
+    out: dict[str, list[list]] = {}
+    for r in runs.itertuples(index=False):
+        out.setdefault(r.scope, []).append([int(r.run_id), r.as_of.isoformat(), r.digest])
+    return out
+
+
+def _record(pool: _Executor, periods: list[str], data: Path, year: str, cache: Path,
+            history: Path, inputs: dict[str, str], snap_seconds: dict[str, float],
+            warnings: list[str]) -> dict[str, str]:
+    """Reconcile (or read from the cache) and record each period, in parallel; returns each
+    period's error ("" when its snapshot is ready)."""
+    pending = {pool.submit(snapshot_task, str(data), year, period, str(cache), str(history),
+                           inputs[period]): period for period in periods}
+    ready: dict[str, str] = {}
+    while pending:
+        for fut in pool.wait_first(list(pending)):
+            period = pending.pop(fut)
+            error, seconds, warning = _result(fut, default=("worker died", 0.0, ""))
+            snap_seconds[period] = seconds
+            ready[period] = error
+            if warning:
+                warnings.append(f"{vocab.PERIOD_LABELS[period]}: {warning}")
+    return ready
 
 
 def _run(pool: _Executor, todo: list[Job], data: Path, year: str, cache: Path,
-         snap_seconds: dict[str, float], tick: Callable[[int], Any]):
-    """Snapshots of the needed periods first (in parallel), then each period's district runs as
-    soon as its snapshot is ready; yields outcomes as they complete."""
+         snap_seconds: dict[str, float], tick: Callable[[int], Any],
+         ready: dict[str, str] | None = None):
+    """Snapshots of the needed periods first (in parallel; ``ready``: the periods whose snapshot
+    was made already, or the error that stopped it), then each period's district runs as soon as
+    its snapshot is ready; yields outcomes as they complete."""
+    ready = ready or {}
     by_period: dict[str, list[Job]] = {}
     for job in todo:
         by_period.setdefault(job.period, []).append(job)
     pending: dict[Future, tuple[str, Any]] = {}
+
+    def start(period: str, error: str):
+        for job in by_period[period]:
+            if error:
+                tick(1)
+                yield fail_job(job, f"không đối chiếu được kỳ {period} / the period could "
+                                    f"not be reconciled: {error}")
+            else:
+                pending[pool.submit(run_job, job)] = ("job", job)
+
     for period in by_period:
-        pending[pool.submit(snapshot_task, str(data), year, period, str(cache))] = ("snap", period)
+        if period in ready:
+            yield from start(period, ready[period])
+        else:
+            pending[pool.submit(snapshot_task, str(data), year, period, str(cache))] = (
+                "snap", period)
     while pending:
         done = pool.wait_first(list(pending))
         for fut in done:
             what, item = pending.pop(fut)
             if what == "snap":
                 period = item
-                error, seconds = _result(fut, default=("", 0.0))
+                error, seconds, _ = _result(fut, default=("", 0.0, ""))
                 snap_seconds[period] = seconds
-                for job in by_period[period]:
-                    if error:
-                        yield fail_job(job, f"không đối chiếu được kỳ {period} / the period could "
-                                            f"not be reconciled: {error}")
-                        tick(1)
-                    else:
-                        pending[pool.submit(run_job, job)] = ("job", job)
+                yield from start(period, error)
             else:
                 job = item
                 outcome = _result(fut, default=None)
@@ -240,14 +337,26 @@ def _result(fut: Future, default: Any) -> Any:
 # --- tasks (run in worker processes or on Dask workers) -------------------------------------------
 
 
-def snapshot_task(data: str, year: str, period: str, cache: str) -> tuple[str, float]:
-    """Reconcile one period into the cache; returns (error or '', seconds)."""
+def snapshot_task(data: str, year: str, period: str, cache: str, history: str = "",
+                  inputs: str = "") -> tuple[str, float, str]:
+    """Reconcile one period into the cache and, given a ``history`` store, record it there as a
+    province run (``inputs``: its fingerprint); returns (error or '', seconds, a warning or '':
+    a run that could not be recorded does not stop the reports)."""
     t0 = time.perf_counter()
     try:
-        store.snapshot(data, year, period, cache=cache)
+        snap = store.snapshot(data, year, period, cache=cache)
     except Exception as exc:
-        return f"{type(exc).__name__}: {exc}", time.perf_counter() - t0
-    return "", time.perf_counter() - t0
+        return f"{type(exc).__name__}: {exc}", time.perf_counter() - t0, ""
+    warning = ""
+    if history:
+        from eduwb.history import HistoryError
+
+        try:
+            if snap.record(history, inputs=inputs or None) is None:
+                warning = "không có ngày xuất dữ liệu nào: lần chạy không được ghi vào lịch sử"
+        except HistoryError as exc:
+            warning = f"không ghi được vào lịch sử: {exc}"
+    return "", time.perf_counter() - t0, warning
 
 
 def run_job(job: Job) -> Outcome:

@@ -117,6 +117,7 @@ def _parser() -> argparse.ArgumentParser:
                       "~/.cache/eduwb)")
     dash.add_argument("--max-sessions", type=int, default=6, help="pages open at once (each "
                       "holds a kernel of ~200 MB; more get a 'try later' page; default 6)")
+    _history_args(dash, record=False)
 
     batch = sub.add_parser(
         "batch",
@@ -143,6 +144,7 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786")
     batch.add_argument("--notebook", type=Path, help="report notebook (default: "
                        "notebooks/district_report.ipynb)")
+    _history_args(batch, record=False)
     return parser
 
 
@@ -467,7 +469,8 @@ def _dashboard(args: argparse.Namespace) -> int:
     import signal
 
     proc = serve.start(args.data, port=args.port, token=args.token, year=args.year,
-                       as_of=args.as_of, cache=args.cache, max_sessions=args.max_sessions)
+                       as_of=args.as_of, cache=args.cache, max_sessions=args.max_sessions,
+                       history=args.history)
 
     def _stop(signum, frame):
         raise KeyboardInterrupt
@@ -491,7 +494,7 @@ def _batch(args: argparse.Namespace) -> int:
                        districts=args.district, force=args.force, workers=args.workers,
                        timeout=args.timeout, as_of=args.as_of, executor=args.executor,
                        scheduler=args.scheduler, notebook=args.notebook,
-                       progress=not args.quiet)
+                       progress=not args.quiet, history=args.history)
     print(result.summary())
     return EXIT_FOUND if result.failed else EXIT_OK
 

@@ -9,13 +9,18 @@ are only counted. The fix-list workbook (for the district office) does contain t
 inside the downloaded file only.
 
 Snapshots are read from the cache (:func:`eduwb.store.snapshot`); ``eduwb dashboard`` computes
-them before serving, so the page never reconciles. Parameters come from the environment when the
-notebook calls :func:`app`: ``EDUWB_DATA``, ``EDUWB_YEAR``, ``EDUWB_AS_OF``, ``EDUWB_CACHE``.
+them before serving, so the page never reconciles. The history store (``--history``, spec
+history.md) is read, never written: each period's province runs give the open findings run by run
+(a line up to the deadline) and the units whose vnEdu figures changed after they signed. The
+data-entry checks of the snapshot give the schools not ready to sign (any ``loi`` finding).
+Parameters come from the environment when the notebook calls :func:`app`: ``EDUWB_DATA``,
+``EDUWB_YEAR``, ``EDUWB_AS_OF``, ``EDUWB_CACHE``, ``EDUWB_HISTORY``.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import functools
 import html
@@ -32,12 +37,14 @@ import pandas as pd
 
 from eduwb import calendar, indicators, store, vocab
 from eduwb.errors import EduwbError
+from eduwb.history import ProgressReport
 from eduwb.store import Snapshot
 from eduwb.tracking import STATUS_LABELS, Tracking
 
 log = logging.getLogger(__name__)
 
 ENV_DATA, ENV_YEAR, ENV_AS_OF, ENV_CACHE = "EDUWB_DATA", "EDUWB_YEAR", "EDUWB_AS_OF", "EDUWB_CACHE"
+ENV_HISTORY = "EDUWB_HISTORY"
 _YEAR_DIR = re.compile(r"^\d{4}-\d{4}$")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -46,6 +53,11 @@ GROUPS: tuple[str, ...] = vocab.LIST_KINDS
 GROUP_LABELS: dict[str, str] = {"students": "Học sinh", "staff": "Cán bộ, GV, NV",
                                 "classes": "Lớp học", "facilities": "Cơ sở vật chất"}
 TILE_COLUMNS = ("key", "label", "value", "total")
+# The kinds of finding the history keeps, as the page names them (line colours in this order).
+KIND_LABELS: dict[str, str] = {"discrepancies": "Sai lệch vnEdu – CSDL ngành",
+                               "checks": "Lỗi và cảnh báo nhập liệu"}
+KIND_COLOURS: dict[str, str] = {"discrepancies": "#d64545", "checks": "#2680c2"}
+DEADLINE_WINDOW_DAYS = 60  # a deadline further than this from every run is named, not drawn
 HEAT_CAP = 0.10  # relative gaps at or above 10 % get the darkest colour
 SENT = ("on_time", "late")
 NOT_SENT = ("missing", "pending")
@@ -59,7 +71,8 @@ class Model:
     """Everything the page shows for one school year, judged as of a date.
 
     ``snapshots`` and ``trackings`` are keyed by period code, in period order (only the periods
-    with a data folder).
+    with a data folder). :meth:`progress` gives a period's province history, read from
+    ``history`` when the model is opened (so that choosing a period stays fast).
     """
 
     data: Path
@@ -67,10 +80,20 @@ class Model:
     as_of: dt.date
     snapshots: dict[str, Snapshot]
     trackings: dict[str, Tracking]
+    history: Path | None = None  # the store read (None: the default one)
+    _progress: dict[str, ProgressReport | str] = dataclasses.field(
+        default_factory=dict, repr=False, compare=False)
 
     @property
     def periods(self) -> tuple[str, ...]:
         return tuple(self.snapshots)
+
+    def progress(self, period: str) -> ProgressReport | str:
+        """A period's province history (:class:`eduwb.history.ProgressReport`: progress run by
+        run, after-signoff), or a message when the history store cannot be read."""
+        if period not in self._progress:
+            self._progress[period] = read_progress(self.data, self.year, period, self.history)
+        return self._progress[period]
 
 
 def available_years(data: Path | str) -> list[str]:
@@ -109,13 +132,31 @@ def load_snapshots(data: Path | str, year: str | None = None, *, cache: Path | s
 
 
 def open_model(data: Path | str, year: str | None = None, *, as_of: dt.date | None = None,
-               cache: Path | str | None = None) -> Model:
-    """Snapshots and tracking of every period of a school year (see :func:`load_snapshots`)."""
+               cache: Path | str | None = None, history: Path | str | None = None) -> Model:
+    """Snapshots, tracking and province history of every period of a school year (see
+    :func:`load_snapshots`; ``history``: the store, default :func:`eduwb.history.default_path`)."""
     snaps = load_snapshots(data, year, cache=cache)
     as_of = as_of or dt.date.today()
     tracks = {p: s.track(as_of) for p, s in snaps.items()}
     first = next(iter(snaps.values()))
-    return Model(first.data, first.year, as_of, snaps, tracks)
+    model = Model(first.data, first.year, as_of, snaps, tracks,
+                  None if history is None else Path(history))
+    for period in model.periods:  # read now: the server's preheated kernel does it in advance
+        model.progress(period)
+    return model
+
+
+def read_progress(data: Path | str, year: str, period: str,
+                  history: Path | str | None = None) -> ProgressReport | str:
+    """The province's history of one period (read-only), or a Vietnamese message when the store
+    cannot be read (the rest of the page goes on)."""
+    from eduwb.history import HistoryError, default_path, progress_report
+
+    try:
+        return progress_report(data, year, period, history=history or default_path(),
+                               changes=False)
+    except HistoryError as exc:
+        return f"Không đọc được lịch sử các lần đối chiếu: {exc.message}"
 
 
 def next_deadline(deadlines: Iterable[calendar.Deadlines], as_of: dt.date) -> dict[str, Any] | None:
@@ -145,30 +186,102 @@ def findings_by_category(findings: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def tiles(snap: Snapshot, tracking: Tracking) -> pd.DataFrame:
-    """The headline counts of a period (TILE_COLUMNS; ``total`` is the denominator or NA).
+def tiles(snap: Snapshot, tracking: Tracking,
+          progress: ProgressReport | str | None = None) -> pd.DataFrame:
+    """The headline counts of a period (TILE_COLUMNS; ``total`` is the denominator or NA; a count
+    that cannot be made is NA).
 
     Keys: ``districts_on_time``, ``districts_late``, ``districts_not_sent`` (overdue or not yet
-    due), ``schools_in_sync`` (no finding), ``findings`` (all), ``only_in_csdl`` (records typed
-    directly into CSDL), ``districts_unassigned`` (no primary-education specialist),
+    due), ``schools_in_sync`` (no finding), ``findings`` (all), ``schools_not_ready`` (schools with
+    a ``loi`` data-entry finding: not ready to sign), ``only_in_csdl`` (records typed directly into
+    CSDL), ``signed_changed`` (units whose vnEdu figures changed after they signed, of the units
+    that signed; from the history), ``districts_unassigned`` (no primary-education specialist),
     ``sync_blocked`` (merged schools that cannot sync).
     """
     d, s = tracking.districts, tracking.schools
     n_d = len(d)
     only_csdl = int((snap.findings["category"] == "only_in_csdl").sum())
+    not_ready = _not_ready(d)
+    changed, signed = signed_changed_count(progress)
     rows = [
         ("districts_on_time", "Phòng gửi đúng hạn", int((d["status"] == "on_time").sum()), n_d),
         ("districts_late", "Phòng gửi trễ hạn", int((d["status"] == "late").sum()), n_d),
         ("districts_not_sent", "Phòng chưa gửi", int(d["status"].isin(NOT_SENT).sum()), n_d),
         ("schools_in_sync", "Trường khớp số liệu", int(s["clean"].fillna(False).sum()), len(s)),
         ("findings", "Sai lệch cần xử lý", len(snap.findings), None),
+        ("schools_not_ready", "Trường chưa đủ điều kiện ký (còn lỗi nhập liệu)", not_ready,
+         len(s)),
         ("only_in_csdl", "Bản ghi nhập trực tiếp trên CSDL", only_csdl, None),
+        ("signed_changed", "Đơn vị đổi số liệu sau khi ký, cần ký lại", changed, signed),
         ("districts_unassigned", "Phòng chưa có chuyên viên", len(tracking.unassigned), None),
         ("sync_blocked", "Trường sáp nhập chưa đồng bộ được", len(tracking.sync_blocked), None),
     ]
     frame = pd.DataFrame(rows, columns=list(TILE_COLUMNS))
+    frame["value"] = frame["value"].astype("Int64")
     frame["total"] = frame["total"].astype("Int64")
     return frame
+
+
+def district_tiles(snap: Snapshot, tracking: Tracking, progress: ProgressReport | str | None,
+                   district: str) -> pd.DataFrame:
+    """A district's counts for the drill-down (TILE_COLUMNS): ``findings``, ``schools_not_ready``
+    and ``signed_changed`` (its schools and the office itself) of that district only."""
+    schools = tracking.schools.loc[tracking.schools["district_code"] == district, "school_code"]
+    mine = tracking.districts[tracking.districts["district_code"] == district]
+    changed, signed = signed_changed_count(progress, district, set(schools))
+    rows = [
+        ("findings", "Sai lệch cần xử lý", int((snap.findings["district_code"] == district).sum()),
+         None),
+        ("schools_not_ready", "Trường chưa đủ điều kiện ký (còn lỗi nhập liệu)", _not_ready(mine),
+         len(schools)),
+        ("signed_changed", "Đơn vị đổi số liệu sau khi ký, cần ký lại", changed, signed),
+    ]
+    frame = pd.DataFrame(rows, columns=list(TILE_COLUMNS))
+    frame["value"] = frame["value"].astype("Int64")
+    frame["total"] = frame["total"].astype("Int64")
+    return frame
+
+
+def _not_ready(districts: pd.DataFrame) -> int | None:
+    """Schools with a ``loi`` data-entry finding over some district offices (tracking's
+    ``schools_not_ready``; None without checks)."""
+    counts = districts["schools_not_ready"]
+    return int(counts.sum()) if counts.notna().any() else None
+
+
+def signed_changed_count(progress: ProgressReport | str | None, district: str | None = None,
+                         schools: set[str] | None = None) -> tuple[int | None, int | None]:
+    """Units whose vnEdu figures changed after they signed, and units that signed (compared with
+    the history); for one district: its schools and its office. (None, None) without a history."""
+    if not isinstance(progress, ProgressReport) or progress.series.empty:
+        return None, None
+
+    def mine(frame: pd.DataFrame) -> pd.DataFrame:
+        units = frame[["level", "unit_code"]].drop_duplicates()
+        if district is None:
+            return units
+        keep = ((units["level"] == "district") & (units["unit_code"] == district)) | (
+            (units["level"] == "school") & units["unit_code"].isin(schools or set()))
+        return units[keep]
+
+    return len(mine(progress.after_signoff)), len(mine(progress.signed))
+
+
+def open_by_run(progress: ProgressReport | str | None, level: str = "province",
+                unit: str = vocab.PROVINCE_CODE) -> pd.DataFrame:
+    """A unit's open findings run by run, oldest first: as_of, then one column per kind recorded
+    (``discrepancies``, ``checks``; NA where a run did not hold the kind). Empty without a
+    history."""
+    if not isinstance(progress, ProgressReport) or progress.progress.empty:
+        return pd.DataFrame(columns=["as_of"])
+    p = progress.progress
+    mine = p[(p["level"] == level) & (p["unit_code"] == unit)]
+    grid = mine.pivot_table(index="as_of", columns="kind", values="open", aggfunc="last",
+                            sort=True)
+    kinds = [k for k in KIND_LABELS if k in grid.columns]
+    grid = grid[kinds].astype("Int64").reset_index()
+    grid.columns.name = None
+    return grid
 
 
 def _district_label(code: str, name: object) -> str:
@@ -236,17 +349,21 @@ def trend_frame(model: Model) -> pd.DataFrame:
 
 
 def district_schools(tracking: Tracking, district: str) -> pd.DataFrame:
-    """A district's schools for the page: code, name, status (Vietnamese), days, findings, sync
-    state and what must be done — no person's name."""
+    """A district's schools for the page: code, name, status (Vietnamese), days, findings,
+    data-entry errors (``loi``; NA without checks) and whether the school may sign, sync state and
+    what must be done — no person's name."""
     s = tracking.schools[tracking.schools["district_code"] == district]
     days = [f"quá {int(o)} ngày" if pd.notna(o) else (f"còn {int(n)} ngày" if pd.notna(n) else "")
             for o, n in zip(s["days_overdue"], s["days_left"], strict=True)]
+    errors = pd.array(s["check_errors"], dtype="Int64")
     return pd.DataFrame({
         "school_code": s["school_code"].astype(str),
         "school_name": s["school_name"].fillna("").astype(str),
         "status": s["status"].map(STATUS_LABELS).astype(str),
         "days": days,
         "findings": s["findings"],
+        "check_errors": errors,
+        "ready": s["ready_to_sign"].fillna(False).astype(bool),
         "in_sync": s["clean"].fillna(False).astype(bool),
         "sync_blocked": s["sync_blocked"].fillna(False).astype(bool),
         "action": s["action"].fillna("").astype(str),
@@ -275,13 +392,15 @@ def school_findings(snap: Snapshot, school: str) -> pd.DataFrame:
     return findings_by_category(snap.findings[snap.findings["school_code"] == school])
 
 
-def fix_list_bytes(snap: Snapshot, district: str, as_of: dt.date) -> bytes:
+def fix_list_bytes(snap: Snapshot, district: str, as_of: dt.date,
+                   history: Path | str | None = None) -> bytes:
     """The district office's fix list (.xlsx), the same workbook the batch writes beside each
-    district report: a summary, then one sheet per school with what to do in which system."""
+    district report: a summary, then one sheet per school with what to do in which system (new
+    since the last run and since when, from ``history``)."""
     from eduwb import fixlist
     from eduwb.notebook import report_of
 
-    return fixlist.fix_list_bytes(report_of(snap, district, as_of))
+    return fixlist.fix_list_bytes(report_of(snap, district, as_of, history))
 
 
 def fix_list_name(snap: Snapshot, district: str) -> str:
@@ -344,15 +463,16 @@ def _e(value: object) -> str:
     return html.escape(str(value))
 
 
-def tiles_html(frame: pd.DataFrame) -> str:
-    """The tiles as HTML; each tile carries ``data-key`` for tests."""
+def tiles_html(frame: pd.DataFrame, prefix: str = "") -> str:
+    """The tiles as HTML; each tile carries ``data-key`` (``prefix`` + key) for tests."""
     tone = {"districts_on_time": "good", "districts_late": "warn", "districts_not_sent": "bad",
-            "only_in_csdl": "warn", "districts_unassigned": "warn", "sync_blocked": "warn"}
+            "only_in_csdl": "warn", "districts_unassigned": "warn", "sync_blocked": "warn",
+            "schools_not_ready": "bad", "signed_changed": "bad"}
     parts = []
     for r in frame.itertuples(index=False):
-        cls = tone.get(r.key, "") if r.value else ""
+        cls = tone.get(r.key, "") if pd.notna(r.value) and r.value else ""
         total = "" if pd.isna(r.total) else f'<span class="total"> / {fmt_int(r.total)}</span>'
-        parts.append(f'<div class="eduwb-tile {cls}" data-key="{_e(r.key)}"><div>'
+        parts.append(f'<div class="eduwb-tile {cls}" data-key="{_e(prefix + r.key)}"><div>'
                      f'<span class="value">{fmt_int(r.value)}</span>{total}</div>'
                      f'<div class="label">{_e(r.label)}</div></div>')
     return f'<div class="eduwb-tiles">{"".join(parts)}</div>'
@@ -454,6 +574,114 @@ def trend_html(trend: pd.DataFrame) -> str:
                                                               "gap": fmt_pct}))
 
 
+def history_svg(runs: pd.DataFrame, deadlines: calendar.Deadlines, title: str) -> str:
+    """Open findings run by run (one line per kind) up to the period's deadlines, each marked by a
+    vertical line (the schools' vnEdu deadline dashed, the offices' EQMS deadline solid), as an
+    inline SVG: drawn in a millisecond (a drill-down stays fast), sharp at any zoom, text escaped.
+    A deadline further than DEADLINE_WINDOW_DAYS from every run is named in the legend only."""
+    days = [pd.Timestamp(d) for d in runs["as_of"]]
+    kinds = [k for k in KIND_LABELS if k in runs.columns]
+    lines = [("vnedu", deadlines.vnedu, "Hạn trường gửi phòng", "5,4"),
+             ("eqms", deadlines.eqms, "Hạn phòng gửi Sở (EQMS)", "")]
+    near = [(key, pd.Timestamp(day), label, dash) for key, day, label, dash in lines
+            if min(abs(pd.Timestamp(day) - d) for d in days)
+            <= pd.Timedelta(days=DEADLINE_WINDOW_DAYS)]
+    legend = [(KIND_LABELS[k], KIND_COLOURS[k], "") for k in kinds]
+    legend += [(f"{label} {when:%d/%m}", "#243b53", dash) for _, when, label, dash in near]
+    legend += [(f"{label} {day:%d/%m/%Y} (ngoài khoảng các lần chạy)", "", "")
+               for key, day, label, _ in lines if key not in {n[0] for n in near}]
+    columns = 2 if all(len(t) <= 40 for t, _, _ in legend) else 1
+    rows = -(-len(legend) // columns)
+    width, left, right, top = 640, 48, 24, 30
+    height = 240 + 16 * rows
+    plot_w, plot_h = width - left - right, 180
+    shown = days + [when for _, when, _, _ in near]
+    first, last = min(shown) - pd.Timedelta(days=1), max(shown) + pd.Timedelta(days=1)
+    span = max((last - first).days, 1)
+    values = [int(v) for k in kinds for v in runs[k] if pd.notna(v)]
+    step = _nice_step(max([1, *values]) / 4)
+    ymax = step * max(1, -(-max([1, *values]) // step))
+
+    def x(day: pd.Timestamp) -> float:
+        return round(left + (day - first).days / span * plot_w, 1)
+
+    def y(value: float) -> float:
+        return round(top + plot_h - value / ymax * plot_h, 1)
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+           f'width="{width}" height="{height}" role="img" aria-label="{_e(title)}" '
+           'style="max-width:100%;height:auto;font-family:DejaVu Sans,Arial,sans-serif">',
+           f'<text x="{width / 2}" y="18" text-anchor="middle" font-size="13">{_e(title)}</text>']
+    for i in range(int(ymax // step) + 1):  # horizontal grid and the counts
+        v = i * step
+        out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(v)}" y2="{y(v)}" '
+                   f'stroke="#d9e2ec"/><text x="{left - 6}" y="{y(v) + 4}" font-size="10" '
+                   f'text-anchor="end">{fmt_int(v)}</text>')
+    tick = max(1, -(-span // 8))
+    fmt = "%d/%m" if span <= 300 else "%m/%Y"
+    for n in range(0, span + 1, tick):  # whole days on the time axis
+        day = first + pd.Timedelta(days=n)
+        out.append(f'<line x1="{x(day)}" x2="{x(day)}" y1="{top + plot_h}" '
+                   f'y2="{top + plot_h + 4}" stroke="#52606d"/><text x="{x(day)}" '
+                   f'y="{top + plot_h + 16}" font-size="10" text-anchor="middle">'
+                   f"{day:{fmt}}</text>")
+    out.append(f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" '
+               'stroke="#52606d"/>')
+    for key, when, _label, dash in near:
+        out.append(f'<line data-deadline="{key}" x1="{x(when)}" x2="{x(when)}" y1="{top}" '
+                   f'y2="{top + plot_h}" stroke="#243b53" stroke-width="1.5"'
+                   + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
+    for kind in kinds:
+        colour = KIND_COLOURS[kind]
+        points = [(d, int(v)) for d, v in zip(days, runs[kind], strict=True) if pd.notna(v)]
+        if len(points) > 1:
+            path = " ".join(f"{x(d)},{y(v)}" for d, v in points)
+            out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" '
+                       'stroke-width="2"/>')
+        for d, v in points:
+            out.append(f'<circle data-kind="{kind}" cx="{x(d)}" cy="{y(v)}" r="4" '
+                       f'fill="{colour}"><title>{_e(KIND_LABELS[kind])}, {d:%d/%m/%Y}: '
+                       f"{fmt_int(v)}</title></circle>")
+    for i, (text, colour, dash) in enumerate(legend):
+        lx = left + (i % columns) * (plot_w / 2)
+        ly = top + plot_h + 36 + (i // columns) * 16
+        if colour:
+            out.append(f'<line x1="{lx}" x2="{lx + 22}" y1="{ly - 4}" y2="{ly - 4}" '
+                       f'stroke="{colour}" stroke-width="2"'
+                       + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
+        out.append(f'<text x="{lx + 28}" y="{ly}" font-size="10.5">{_e(text)}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _nice_step(raw: float) -> int:
+    """A grid step of 1, 2 or 5 × 10^k at least ``raw``."""
+    scale = 1
+    while True:
+        for m in (1, 2, 5):
+            if m * scale >= raw:
+                return m * scale
+        scale *= 10
+
+
+def history_html(progress: ProgressReport | str | None, deadlines: calendar.Deadlines, *,
+                 level: str = "province", unit: str = vocab.PROVINCE_CODE, key: str = "history",
+                 title: str = "") -> str:
+    """The open findings run by run (chart and table, counts only), or why there are none."""
+    if isinstance(progress, str):
+        return f'<div class="hint" data-key="{_e(key)}">{_e(progress)}</div>'
+    runs = open_by_run(progress, level, unit)
+    if runs.empty:
+        return (f'<div class="hint" data-key="{_e(key)}">Chưa có lần đối chiếu nào được ghi '
+                "trong lịch sử cho kỳ này (chạy <code>eduwb batch</code> hoặc <code>eduwb "
+                "reconcile</code> mỗi ngày để theo dõi tiến độ sửa).</div>")
+    table = runs.assign(as_of=[fmt_date(d) for d in runs["as_of"]])
+    titles = {"as_of": "Ngày xuất dữ liệu", **{k: f"{v}: còn mở" for k, v in KIND_LABELS.items()}}
+    return (f'<div data-key="{_e(key)}-chart">{history_svg(runs, deadlines, title)}</div>'
+            + table_html(table, titles, key=key,
+                         formats={k: fmt_int for k in KIND_LABELS if k in runs.columns}))
+
+
 def deadline_html(model: Model, period: str) -> str:
     """The next deadline of the year with days left, and the selected period's two deadlines."""
     nxt = next_deadline((t.deadlines for t in model.trackings.values()), model.as_of)
@@ -476,7 +704,8 @@ def error_html(message: str) -> str:
 
 
 SCHOOL_TITLES = {"school_code": "Mã trường", "school_name": "Tên trường", "status": "Báo cáo",
-                 "days": "Số ngày", "findings": "Sai lệch", "in_sync": "Khớp số liệu",
+                 "days": "Số ngày", "findings": "Sai lệch", "check_errors": "Lỗi nhập liệu",
+                 "ready": "Đủ điều kiện ký", "in_sync": "Khớp số liệu",
                  "sync_blocked": "Sáp nhập, chưa đồng bộ", "action": "Việc cần làm"}
 GAP_TITLES = {"label": "Chỉ tiêu", "vnedu": "vnEdu", "csdl": "CSDL ngành", "diff": "Chênh lệch",
               "explained": "Giải thích được", "relative_gap": "Tương đối"}
@@ -534,12 +763,14 @@ class Dashboard:
         self.tiles.add_class("eduwb-tiles-box")
         self.categories = w.HTML()
         self.heatmap = w.HTML()
+        self.history = w.HTML()
         self.trend = w.HTML()
         self.message = w.HTML()
         self.message.add_class("eduwb-message")
         self.district = w.Dropdown(description="Phòng GD&ĐT:", style={"description_width": "initial"},
                                    layout=w.Layout(width="420px"))
         self.district.add_class("eduwb-district")
+        self.district_view = w.HTML()
         self.schools = w.HTML()
         self.school = w.Dropdown(description="Trường:", style={"description_width": "initial"},
                                  layout=w.Layout(width="640px"))
@@ -563,7 +794,7 @@ class Dashboard:
             self.title, self.message, self.period, self.deadline, self.tiles,
             w.HBox([self.categories, self.heatmap], layout=w.Layout(flex_flow="row wrap",
                                                                     grid_gap="24px")),
-            self.trend, self.district, self.schools,
+            self.history, self.trend, self.district, self.district_view, self.schools,
             w.HBox([self.make_file, self.download]), self.school, self.school_view,
         ], layout=w.Layout(padding="0 12px 24px 12px"))
         self.widget.add_class("eduwb-dashboard")
@@ -598,8 +829,14 @@ class Dashboard:
         snap, tr = self.model.snapshots[p], self.model.trackings[p]
         self.deadline.value = self._memo(("deadline", p), lambda: (
             f'<div class="eduwb">{deadline_html(self.model, p)}</div>'))
+        progress = self.model.progress(p)
         self.tiles.value = self._memo(("tiles", p), lambda: (
-            f'<div class="eduwb">{tiles_html(tiles(snap, tr))}</div>'))
+            f'<div class="eduwb">{tiles_html(tiles(snap, tr, progress))}</div>'))
+        self.history.value = self._memo(("history", p), lambda: (
+            f'<div class="eduwb"><h2>Việc còn mở qua các lần đối chiếu toàn tỉnh '
+            f"({_e(vocab.PERIOD_LABELS[p].lower())})</h2>"
+            + history_html(progress, tr.deadlines, key="history",
+                           title="Toàn tỉnh: việc còn mở theo ngày xuất dữ liệu") + "</div>"))
         self.categories.value = self._memo(("categories", p), lambda: (
             '<div class="eduwb"><h2>Sai lệch theo loại</h2>' + table_html(
                 findings_by_category(snap.findings)[["label", "count"]],
@@ -615,15 +852,25 @@ class Dashboard:
         self.download.value = ""
         self.make_file.disabled = d is None
         if d is None:
+            self.district_view.value = ""
             self.schools.value = ('<div class="eduwb"><div class="hint">Chọn một phòng GD&amp;ĐT '
                                   "để xem các trường.</div></div>")
             self.school.options = [("— chọn trường —", "")]
             self.school_view.value = ""
             return
-        tr = self.model.trackings[p]
+        tr, snap = self.model.trackings[p], self.model.snapshots[p]
+        progress = self.model.progress(p)
+        self.district_view.value = self._memo(("district", p, d), lambda: (
+            '<div class="eduwb"><div class="eduwb-district-tiles">'
+            + tiles_html(district_tiles(snap, tr, progress, d), prefix="district-")
+            + "</div>" + history_html(progress, tr.deadlines, level="district", unit=d,
+                                       key="district-history",
+                                       title=f"Phòng {d}: việc còn mở theo ngày xuất dữ liệu")
+            + "</div>"))
         frame = district_schools(tr, d)
         self.schools.value = self._memo(("schools", p, d), lambda: '<div class="eduwb">' + table_html(
-            frame, SCHOOL_TITLES, key="schools", formats={"findings": fmt_int}) + "</div>")
+            frame, SCHOOL_TITLES, key="schools", formats={"findings": fmt_int,
+                                                          "check_errors": fmt_int}) + "</div>")
         options = [("— chọn trường —", "")] + [(f"{c} · {n}", c) for c, n in zip(
             frame["school_code"], frame["school_name"], strict=True)]
         if list(self.school.options) != options:
@@ -679,7 +926,8 @@ class Dashboard:
         if d is None:
             raise EduwbError("hãy chọn một phòng GD&ĐT trước")
         snap = self.model.snapshots[p]
-        payload = base64.b64encode(fix_list_bytes(snap, d, self.model.as_of)).decode()
+        payload = base64.b64encode(fix_list_bytes(snap, d, self.model.as_of,
+                                                  self.model.history)).decode()
         n = int((snap.findings["district_code"] == d).sum())
         name = fix_list_name(snap, d)
         self.download.value = (
@@ -689,7 +937,7 @@ class Dashboard:
 
 
 def app(data: Path | str | None = None, *, year: str | None = None, as_of: dt.date | str | None = None,
-        cache: Path | str | None = None) -> Any:
+        cache: Path | str | None = None, history: Path | str | None = None) -> Any:
     """The dashboard widget for the notebook; arguments default to the EDUWB_* environment
     variables. Never raises: a data folder that cannot be read gives a Vietnamese message."""
     import ipywidgets as w
@@ -707,7 +955,8 @@ def app(data: Path | str | None = None, *, year: str | None = None, as_of: dt.da
             except ValueError:
                 raise EduwbError(f"Ngày {as_of!r} không đúng dạng YYYY-MM-DD") from None
         cache = cache or os.environ.get(ENV_CACHE) or None
-        model = open_model(data, year, as_of=as_of, cache=cache)
+        history = history or os.environ.get(ENV_HISTORY) or None
+        model = open_model(data, year, as_of=as_of, cache=cache, history=history)
         return Dashboard(model).widget
     except EduwbError as exc:
         message = f"Không mở được bảng điều hành: {exc}"

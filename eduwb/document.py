@@ -15,6 +15,12 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
+# The first page of every document that holds personal data says so (outputs.md).
+PERSONAL_DATA_NOTICE = (
+    "Báo cáo có dữ liệu cá nhân (họ tên, ngày sinh học sinh và cán bộ; Nghị định 13/2023/NĐ-CP): "
+    "chỉ dùng để rà soát và sửa sai lệch, chỉ gửi cho các trường liên quan, không đăng tải "
+    "hay chia sẻ ra ngoài. Số định danh cá nhân chỉ hiện 4 chữ số cuối.")
+
 CSS = """
 <style>
 .eduwb-doc { font-family: "DejaVu Sans", "Noto Sans", Arial, sans-serif; color: #1f2933;

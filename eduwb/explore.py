@@ -3,9 +3,10 @@
 Pure functions over a :class:`eduwb.reconcile.Reconciliation` (unit-tested without a browser), and
 :class:`Explorer`, which wires them to ipywidgets: pick a period, district, school and indicator; see
 the indicator's cells with their gaps; pick a cell and list the pupils (or staff, classes,
-facilities) whose findings make its gap; search a pupil or teacher by name without accents; export
-what is on screen to Excel. Pupil names appear here, for the district specialist; never in
-leadership views.
+facilities) whose findings make its gap; search a pupil or teacher by name without accents; list
+the records behind a data-entry check (a rule, in a school, in one system or both); open any past
+run recorded in the history and list its findings; export what is on screen to Excel. Pupil names
+appear here, for the district specialist; never in leadership views.
 
 How records make a gap (as :mod:`eduwb.explain` counts it): a record only in vnEdu, or an unlinked
 duplicate there, adds its weight to the cells it counts in; one only in CSDL subtracts it; a linked
@@ -25,6 +26,9 @@ from typing import Any
 import pandas as pd
 
 from eduwb import explain, indicators, text, vocab
+from eduwb.compare import FIELD_LABELS
+from eduwb.errors import EduwbError
+from eduwb.history import KINDS, Series
 from eduwb.reconcile import Reconciliation, reconcile
 
 RECORD_COLUMNS: dict[str, str] = {
@@ -217,6 +221,149 @@ def search_people(rec: Reconciliation, query: str, *, school: str | None = None,
     return frame.head(limit).reset_index(drop=True)
 
 
+# --- data-entry checks: the records behind a rule ----------------------------------------------
+
+RULE_RECORD_COLUMNS: dict[str, str] = {
+    "system": "Hệ thống",
+    "school_code": "Mã trường",
+    "kind": "Danh sách",
+    "full_name": "Họ tên / Lớp",
+    "vnedu_id": "Mã vnEdu",
+    "moet_id": "Mã định danh",
+    "detail": "Lớp / chức vụ",
+    "dob": "Ngày sinh",
+    "field": "Trường thông tin",
+    "value": "Giá trị",
+    "message": "Nội dung",
+    "action": "Việc cần làm",
+}
+RULE_COLUMNS: dict[str, str] = {
+    "rule": "Mã kiểm tra",
+    "title": "Kiểm tra",
+    "severity": "Mức độ",
+    "vnedu": "vnEdu",
+    "csdl": "CSDL ngành",
+}
+
+
+def check_rules(rec: Reconciliation, unit: str) -> pd.DataFrame:
+    """The rules with findings in a unit (school, district or province), catalogue order:
+    rule, title, severity (Vietnamese), and the findings in each system."""
+    from eduwb.checks import CATALOGUE, SEVERITY_LABELS
+
+    cols = list(RULE_COLUMNS)
+    if rec.checks is None:
+        return pd.DataFrame(columns=cols)
+    f = rec.checks.findings
+    f = f[f["school_code"].map(_members(rec, unit)).astype(bool)]
+    counts = f.groupby(["rule", "system"]).size()
+    rows = []
+    for rule in CATALOGUE:
+        n = {s: int(counts.get((rule.id, s), 0)) for s in vocab.SYSTEMS}
+        if any(n.values()):
+            rows.append({"rule": rule.id, "title": rule.title,
+                         "severity": SEVERITY_LABELS[rule.severity], **n})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def rule_records(rec: Reconciliation, rule: str, unit: str,
+                 system: str | None = None) -> pd.DataFrame:
+    """The records behind a rule's findings in a unit (a school, a district, the province), in
+    one system or both (RULE_RECORD_COLUMNS keys): the pupil, staff or class record each finding
+    is about, and for a class finding about its pupils (class size, a class missing from the
+    list) the class's present pupils; with the finding's field, value, message and action."""
+    cols = list(RULE_RECORD_COLUMNS)
+    if rec.checks is None:
+        return pd.DataFrame(columns=cols)
+    school = unit if unit_level(rec, unit) == "school" else None
+    found = rec.checks.records(rec.period, rule, school)
+    f = rec.checks.findings
+    if len(found):
+        found = found[found["school_code"].map(_members(rec, unit)).astype(bool)]
+        if system is not None:
+            found = found[found["system"] == system]
+    if found.empty:
+        return pd.DataFrame(columns=cols)
+    which = f.iloc[found["finding"].to_numpy()]
+    out = pd.DataFrame({
+        "system": found["system"].map(vocab.SYSTEM_LABELS).to_numpy(),
+        "school_code": found["school_code"].to_numpy(),
+        "kind": found["kind"].map(vocab.LIST_KIND_LABELS).to_numpy(),
+        "full_name": [_record_name(r) for _, r in found.iterrows()],
+        "vnedu_id": [_text(v) for v in found.get("vnedu_id", pd.Series("", index=found.index))],
+        "moet_id": [_text(v) for v in found.get("moet_id", pd.Series("", index=found.index))],
+        "detail": [_detail(r) for _, r in found.iterrows()],
+        "dob": [_text(v) for v in found.get("dob", pd.Series("", index=found.index))],
+        "field": which["field"].map(lambda x: FIELD_LABELS.get(x, x)).to_numpy(),
+        "value": which["value"].to_numpy(),
+        "message": which["message"].to_numpy(),
+        "action": which["action"].to_numpy(),
+    })
+    return out.sort_values(["school_code", "system", "detail", "full_name"],
+                           kind="stable").reset_index(drop=True)
+
+
+# --- past runs (the history) ----------------------------------------------------------------------
+
+RUN_COLUMNS: dict[str, str] = {
+    "run_id": "Lần chạy",
+    "as_of": "Ngày xuất dữ liệu",
+    "source": "Phạm vi",
+    "discrepancies_open": "Sai lệch còn mở",
+    "discrepancies_new": "Sai lệch mới",
+    "discrepancies_fixed": "Sai lệch đã sửa",
+    "checks_open": "Lỗi nhập liệu còn mở",
+    "checks_new": "Lỗi nhập liệu mới",
+    "checks_fixed": "Lỗi nhập liệu đã sửa",
+}
+PAST_KIND_LABELS = {"discrepancies": "Sai lệch vnEdu – CSDL", "checks": "Kiểm tra nhập liệu"}
+
+
+def read_history(history: Path | str | None, year: str, period: str,
+                 district: str | None) -> Series:
+    """A district's (or the province's) runs of a period: its own runs, else the province's."""
+    from eduwb.history import default_path, read_series
+
+    return read_series(history or default_path(), year, period, district, source="auto")
+
+
+def past_runs(series: Series) -> pd.DataFrame:
+    """Every run of a series, oldest first (RUN_COLUMNS keys): per kind, the findings open in it,
+    new since the run before holding the kind, and fixed since then (NA where it holds none)."""
+    cols = list(RUN_COLUMNS)
+    if series.empty:
+        return pd.DataFrame(columns=cols)
+    pres = series.presence
+    open_ = pres.groupby(["run_id", "kind"]).size()
+    new = pres[pres["state"] == "new"].groupby(["run_id", "kind"]).size()
+    source = "Toàn tỉnh" if series.source == "province" else f"Phòng {series.source}"
+    rows = {int(r): {"run_id": int(r), "as_of": d, "source": source}
+            for r, d in zip(series.runs["run_id"], series.runs["as_of"], strict=True)}
+    for kind in KINDS:
+        before = None
+        for run_id in series.run_ids_of(kind):
+            n_open = int(open_.get((run_id, kind), 0))
+            n_new = int(new.get((run_id, kind), 0))
+            rows[run_id][f"{kind}_open"] = n_open
+            rows[run_id][f"{kind}_new"] = n_new
+            rows[run_id][f"{kind}_fixed"] = 0 if before is None else before - (n_open - n_new)
+            before = n_open
+    frame = pd.DataFrame(list(rows.values())).reindex(columns=cols)
+    for c in cols[3:]:
+        frame[c] = frame[c].astype("Int64")
+    return frame
+
+
+def past_findings(series: Series, run_id: int, kind: str = "discrepancies") -> pd.DataFrame:
+    """The findings of one past run as its file had them (the kind's columns, then finding_id,
+    state and first_seen)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}")
+    if int(run_id) not in set(series.run_ids_of(kind)):
+        return pd.DataFrame(columns=[*KINDS[kind].columns, "finding_id", "state", "first_seen"])
+    return series.findings(int(run_id), kind)
+
+
 def titled(frame: pd.DataFrame, titles: Mapping[str, str]) -> pd.DataFrame:
     """A frame with Vietnamese column titles for display and export."""
     return frame.rename(columns=dict(titles))
@@ -263,23 +410,28 @@ def _detail(record: pd.Series) -> str:
 class Explorer:
     """Widgets over reconciliations of one school year, loaded per period and district on demand.
 
-    ``state`` holds what is on screen (``gaps``, ``records``, ``people``) as DataFrames, so tests
-    drive the widgets by setting values and read the state.
+    ``state`` holds what is on screen (``gaps``, ``records``, ``people``, ``rules``,
+    ``rule_records``, ``runs``, ``past``) as DataFrames, so tests drive the widgets by setting
+    values and read the state. ``history``: the history store whose past runs can be opened
+    (default: :func:`eduwb.history.default_path`), read-only.
     """
 
     def __init__(self, data: Path | str, year: str, *, period: str = "cuoi_nam",
-                 district: str | None = None, out: Path | str = ".") -> None:
+                 district: str | None = None, out: Path | str = ".",
+                 history: Path | str | None = None) -> None:
         import ipywidgets as w
 
         from eduwb.registry import load_registry
 
         self.data, self.year, self.out = Path(data), year, Path(out)
+        self.history = Path(history) if history else None
         registry = load_registry(self.data)
         self.registry = registry
         districts = sorted(set(registry.schools["district_code"]))
         names = dict(zip(registry.districts["district_code"], registry.districts["name"],
                          strict=True))
         self._loaded: dict[tuple[str, str], Reconciliation] = {}
+        self._series: dict[tuple[str, str], Series] = {}
         self.state: dict[str, pd.DataFrame] = {}
         style = {"description_width": "90px"}
         layout = w.Layout(width="420px")
@@ -295,6 +447,15 @@ class Explorer:
         self.cell = w.Dropdown(description="Ô có chênh lệch", style=style, layout=layout)
         self.query = w.Text(description="Tìm họ tên", style=style, layout=layout,
                             placeholder="không cần dấu, ví dụ: nguyen thi hoa")
+        self.rule = w.Dropdown(description="Kiểm tra", style=style, layout=layout)
+        self.rule_system = w.Dropdown(description="Hệ thống", style=style, layout=layout,
+                                      options=[("Cả hai hệ thống", ""),
+                                               *((vocab.SYSTEM_LABELS[s], s)
+                                                 for s in vocab.SYSTEMS)], value="")
+        self.run = w.Dropdown(description="Lần chạy", style=style, layout=layout)
+        self.run_kind = w.Dropdown(description="Loại", style=style, layout=layout,
+                                   options=[(v, k) for k, v in PAST_KIND_LABELS.items()],
+                                   value="discrepancies")
         self.filename = w.Text(description="Tệp Excel", style=style, layout=layout,
                                value="trich_xuat.xlsx")
         self.export_button = w.Button(description="Xuất Excel", icon="download")
@@ -302,6 +463,8 @@ class Explorer:
         # Tables as HTML widgets (values set directly: no display messages, so the same in
         # JupyterLab, Voilà, nbval and tests).
         self.gaps_out, self.records_out, self.people_out = w.HTML(), w.HTML(), w.HTML()
+        self.rules_out, self.rule_out = w.HTML(), w.HTML()
+        self.runs_out, self.past_out = w.HTML(), w.HTML()
         self._busy = False
         self._fill_schools()
         self._fill_indicators()
@@ -312,6 +475,10 @@ class Explorer:
         self.indicator.observe(lambda _: self.refresh(), "value")
         self.cell.observe(lambda _: self._show_records(), "value")
         self.query.observe(lambda _: self.search(), "value")
+        self.rule.observe(lambda _: self._show_rule(), "value")
+        self.rule_system.observe(lambda _: self._show_rule(), "value")
+        self.run.observe(lambda _: self._show_run(), "value")
+        self.run_kind.observe(lambda _: self._show_run(), "value")
         self.export_button.on_click(lambda _: self.export())
 
     # ---- data ----
@@ -322,6 +489,13 @@ class Explorer:
         if key not in self._loaded:
             self._loaded[key] = reconcile(self.data, self.year, key[0], district=key[1])
         return self._loaded[key]
+
+    def series(self) -> Series:
+        """The selected period's runs of the selected district in the history (read once)."""
+        key = (self.period.value, self.district.value)
+        if key not in self._series:
+            self._series[key] = read_history(self.history, self.year, *key)
+        return self._series[key]
 
     @property
     def unit(self) -> str:
@@ -355,7 +529,8 @@ class Explorer:
         self.refresh()
 
     def refresh(self) -> None:
-        """Recompute the gaps of the selected unit and indicator, then the records behind."""
+        """Recompute the gaps of the selected unit and indicator, then the records behind, the
+        rules with findings and the past runs."""
         if self._busy:
             return
         try:
@@ -370,9 +545,18 @@ class Explorer:
         self.cell.options = [(f"{cell_label(b)}: chênh lệch {int(d):+d}", b)
                              for b, d in zip(with_gap["breakdown"], with_gap["diff"], strict=True)]
         self.cell.value = self.cell.options[0][1] if self.cell.options else None
+        rules = check_rules(rec, self.unit)
+        self.state["rules"] = rules
+        keep = self.rule.value if self.rule.value in set(rules["rule"]) else None
+        self.rule.options = [(f"{t} ({s})", r) for r, t, s in zip(
+            rules["rule"], rules["title"], rules["severity"], strict=True)]
+        self.rule.value = keep or (self.rule.options[0][1] if self.rule.options else None)
         self._busy = False
         self.gaps_out.value = _html(self.gaps_table())
+        self.rules_out.value = _html(titled(rules, RULE_COLUMNS))
         self._show_records()
+        self._show_rule()
+        self._fill_runs()
 
     def gaps_table(self) -> pd.DataFrame:
         """The selected indicator's cells for the selected unit, titled for people."""
@@ -388,6 +572,21 @@ class Explorer:
         return titled(self.state.get("people", pd.DataFrame(columns=list(PERSON_COLUMNS))),
                       PERSON_COLUMNS)
 
+    def rule_records_table(self) -> pd.DataFrame:
+        """The records behind the selected rule's findings in the selected unit and system."""
+        return titled(self.state.get("rule_records",
+                                     pd.DataFrame(columns=list(RULE_RECORD_COLUMNS))),
+                      RULE_RECORD_COLUMNS)
+
+    def runs_table(self) -> pd.DataFrame:
+        """The selected period's runs in the history (the district's, else the province's)."""
+        runs = self.state.get("runs", pd.DataFrame(columns=list(RUN_COLUMNS)))
+        return titled(runs.assign(as_of=[f"{d:%d/%m/%Y}" for d in runs["as_of"]]), RUN_COLUMNS)
+
+    def past_table(self) -> pd.DataFrame:
+        """The selected past run's findings of the selected kind, as its file had them."""
+        return self.state.get("past", pd.DataFrame())
+
     def _show_records(self) -> None:
         if self._busy:
             return
@@ -398,6 +597,52 @@ class Explorer:
                                      self.cell.value)
         self.state["records"] = records
         self.records_out.value = _html(self.records_table())
+
+    def _show_rule(self) -> None:
+        if self._busy:
+            return
+        if self.rule.value is None:
+            found = pd.DataFrame(columns=list(RULE_RECORD_COLUMNS))
+        else:
+            found = rule_records(self.reconciliation(), self.rule.value, self.unit,
+                                 self.rule_system.value or None)
+        self.state["rule_records"] = found
+        self.rule_out.value = _html(self.rule_records_table())
+
+    def _fill_runs(self) -> None:
+        try:
+            runs = past_runs(self.series())
+        except EduwbError as exc:
+            self.message.value = f"<b>Lịch sử:</b> {html.escape(str(exc))}"
+            runs = pd.DataFrame(columns=list(RUN_COLUMNS))
+        self.state["runs"] = runs
+        self._busy = True
+        keep = self.run.value if self.run.value in set(runs["run_id"]) else None
+        self.run.options = [(f"{d:%d/%m/%Y} (lần {r})", int(r)) for r, d in zip(
+            runs["run_id"], runs["as_of"], strict=True)]
+        self.run.value = keep or (self.run.options[-1][1] if self.run.options else None)
+        self._busy = False
+        self.runs_out.value = (_html(self.runs_table()) if len(runs) else
+                               "<p><i>Lịch sử chưa có lần đối chiếu nào của kỳ này.</i></p>")
+        self._show_run()
+
+    def _show_run(self) -> None:
+        if self._busy:
+            return
+        try:
+            past = (pd.DataFrame() if self.run.value is None
+                    else past_findings(self.series(), self.run.value, self.run_kind.value))
+        except EduwbError as exc:  # a store locked or damaged since: said, not raised
+            self.message.value = f"<b>Lịch sử:</b> {html.escape(str(exc))}"
+            past = pd.DataFrame()
+        self.state["past"] = past
+        self.past_out.value = _html(past) if self.run.value is not None else ""
+
+    def open_run(self, run_id: int, kind: str = "discrepancies") -> pd.DataFrame:
+        """Show a past run's findings of ``kind`` (as the run dropdown and kind do)."""
+        self.run_kind.value = kind
+        self.run.value = int(run_id)
+        return self.state["past"]
 
     def search(self, query: str | None = None) -> pd.DataFrame:
         """Search pupils and staff of the selected district (and school) by name."""
@@ -411,12 +656,17 @@ class Explorer:
         return people
 
     def export(self) -> Path:
-        """Write the gaps, the records behind the selected cell and the search results."""
+        """Write the gaps, the records behind the selected cell, the search results, the records
+        behind the selected rule and the selected past run's findings."""
         name = Path(self.filename.value or "trich_xuat.xlsx").name
         name = name if name.endswith(".xlsx") else name + ".xlsx"
         frames = {"Chênh lệch": self.gaps_table(), "Bản ghi": self.records_table()}
         if len(self.state.get("people", ())):
             frames["Tìm kiếm"] = self.people_table()
+        if len(self.state.get("rule_records", ())):
+            frames["Kiểm tra nhập liệu"] = self.rule_records_table()
+        if len(self.state.get("past", ())):
+            frames["Lần chạy trước"] = self.past_table()
         path = export_selection(frames, self.out / name)
         self.message.value = f"Đã ghi <code>{html.escape(path.name)}</code>."
         return path
@@ -430,6 +680,11 @@ class Explorer:
             w.HTML("<b>Các ô của chỉ tiêu</b>"), self.gaps_out,
             self.cell, w.HTML("<b>Bản ghi tạo nên chênh lệch</b>"), self.records_out,
             self.query, self.people_out,
+            w.HTML("<b>Kiểm tra nhập liệu: các kiểm tra có lỗi</b>"), self.rules_out,
+            w.HBox([self.rule, self.rule_system]),
+            w.HTML("<b>Bản ghi của kiểm tra đang chọn</b>"), self.rule_out,
+            w.HTML("<b>Các lần đối chiếu đã ghi trong lịch sử</b>"), self.runs_out,
+            w.HBox([self.run, self.run_kind]), self.past_out,
             w.HBox([self.filename, self.export_button]), self.message,
         ])
 

@@ -10,24 +10,46 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
-import re
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from eduwb import indicators, vocab
-from eduwb.document import Html, document, e, fmt_number, items, table, toc
+from eduwb.checks import RULE_IDS, SEVERITIES, SEVERITY_LABELS, Checks
+from eduwb.document import (
+    PERSONAL_DATA_NOTICE,
+    Html,
+    document,
+    e,
+    fmt_number,
+    items,
+    table,
+    toc,
+)
 from eduwb.errors import EduwbError, ParameterError
+from eduwb.fixlist import (
+    CHECK_FIX_SYSTEM,
+    CHECK_TITLES,
+    FIX_COLUMNS,
+    FIX_SYSTEM,
+    NEW_MARK,
+    check_tasks,
+    fix_list,
+    order_tasks,
+)
 from eduwb.load import check_year_period
 from eduwb.registry import load_registry
 from eduwb.report import ENTITY_TITLES
 from eduwb.store import Snapshot, snapshot
 from eduwb.tracking import STATUS_LABELS, Tracking
+
+if TYPE_CHECKING:
+    from eduwb.history import ProgressReport, Series
 
 PARAMETERS: dict[str, str] = {
     "data": "thư mục dữ liệu / data folder (danh_muc/, YEAR/PERIOD/vnedu|csdl/)",
@@ -37,25 +59,21 @@ PARAMETERS: dict[str, str] = {
     "out": "thư mục ghi danh sách cần sửa (.xlsx) / output folder; '' = không ghi / none",
     "as_of": "tính đến ngày / as of YYYY-MM-DD; '' = hôm nay / today",
     "cache": "thư mục lưu kết quả đối chiếu / snapshot cache; '' = $EDUWB_CACHE or ~/.cache/eduwb",
+    "history": "kho lịch sử các lần đối chiếu (DuckDB) / history store; '' = $EDUWB_HISTORY, "
+               "else ~/.local/share/eduwb/history.duckdb",
 }
+# The kinds of finding the history keeps, as the report names them.
+KIND_TITLES: dict[str, str] = {"discrepancies": "Sai lệch vnEdu - CSDL ngành",
+                               "checks": "Lỗi và cảnh báo nhập liệu"}
 # Names IPython puts in a notebook's globals: not parameters.
 _KERNEL_NAMES = frozenset({"In", "Out", "get_ipython", "exit", "quit", "open"})
 
-# Where each category is fixed (the system a person opens), for the fix list.
-FIX_SYSTEM: dict[str, str] = {
-    "only_in_vnedu": "vnEdu",
-    "only_in_csdl": "CSDL ngành",
-    "field_mismatch": "vnEdu",
-    "duplicate_in_vnedu": "vnEdu",
-    "duplicate_in_csdl": "CSDL ngành",
-    "missing_moet_id": "vnEdu",
-    "school_code_changed": "Sở GD&ĐT",
-    "school_missing": "vnEdu",
-}
 # The report's sections: anchor, title (the table of contents and the headings).
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("tien-do", "Tiến độ và trách nhiệm"),
+    ("thay-doi", "Thay đổi giữa các lần đối chiếu"),
     ("sai-lech", "Sai lệch theo loại và theo trường"),
+    ("nhap-lieu", "Chất lượng nhập liệu"),
     ("chi-tieu", "Chỉ tiêu báo cáo trên hai hệ thống"),
     ("truong-lech-nhieu", "Các trường chênh lệch nhiều nhất"),
     ("can-sua", "Danh sách cần sửa"),
@@ -63,24 +81,8 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 APPENDIX = ("phu-luc", "Phụ lục: việc cần làm của từng trường")
 # A fix list longer than this stays in the Excel workbook instead of the printed report.
 PRINTED_TASKS = 400
-PERSONAL_DATA_NOTICE = (
-    "Báo cáo có dữ liệu cá nhân (họ tên, ngày sinh học sinh và cán bộ; Nghị định 13/2023/NĐ-CP): "
-    "chỉ dùng để rà soát và sửa sai lệch, chỉ gửi cho các trường liên quan, không đăng tải "
-    "hay chia sẻ ra ngoài. Số định danh cá nhân chỉ hiện 4 chữ số cuối.")
-FIX_COLUMNS: dict[str, str] = {
-    "school_code": "Mã trường",
-    "school_name": "Tên trường",
-    "system": "Làm trên",
-    "category": "Loại sai lệch",
-    "entity": "Đối tượng",
-    "full_name": "Họ tên / Lớp",
-    "vnedu_id": "Mã vnEdu",
-    "moet_id": "Mã định danh",
-    "field": "Trường thông tin",
-    "vnedu_value": "Trên vnEdu",
-    "csdl_value": "Trên CSDL ngành",
-    "action": "Việc cần làm",
-}
+# Findings open longer than this are "open for long" in the progress section (history.md).
+LONG_OPEN_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class ReportParameters:
     out: Path | None
     as_of: dt.date
     cache: Path | None
+    history: Path | None = None  # None: the default store (eduwb.history.default_path)
 
 
 def check_parameters(namespace: Mapping[str, Any]) -> ReportParameters:
@@ -110,7 +113,7 @@ def check_parameters(namespace: Mapping[str, Any]) -> ReportParameters:
     if problems:
         raise _problems(problems)
     values = {k: given[k] for k in PARAMETERS}
-    for key in ("data", "year", "period", "district", "out", "as_of", "cache"):
+    for key in PARAMETERS:
         v = values[key]
         if not isinstance(v, str | Path | dt.date) or isinstance(v, dt.datetime):
             problems.append(f"{key} = {v!r}: phải là chuỗi / must be a string")
@@ -147,10 +150,31 @@ def check_parameters(namespace: Mapping[str, Any]) -> ReportParameters:
         except ValueError:
             day = None
             problems.append(f"as_of = {as_of!r}: ngày phải có dạng / date must be YYYY-MM-DD")
+    out, cache, history = (Path(values[k]) if str(values[k]).strip() else None
+                           for k in ("out", "cache", "history"))
+    if history is not None:
+        problem = _history_problem(history)
+        if problem:
+            problems.append(f"history = {str(values['history'])!r}: {problem}")
     if problems:
         raise _problems(problems)
-    out, cache = (Path(values[k]) if str(values[k]).strip() else None for k in ("out", "cache"))
-    return ReportParameters(data, year, period, district, out, day, cache)
+    return ReportParameters(data, year, period, district, out, day, cache, history)
+
+
+def _history_problem(path: Path) -> str | None:
+    """Why a history store given as a parameter cannot be read (None: it can, or it does not exist
+    yet, which is an empty history)."""
+    from eduwb.history import HistoryError
+    from eduwb.history.db import connect
+
+    if path.is_dir():
+        return "là một thư mục, không phải tệp lịch sử / is a folder, not a history file"
+    try:
+        with connect(path, write=False):
+            pass
+    except HistoryError as exc:
+        return f"không đọc được kho lịch sử / unreadable history store: {exc}"
+    return None
 
 
 def _is_parameter(name: str, value: Any) -> bool:
@@ -223,6 +247,8 @@ class DistrictReport:
                 f"<div>{e(NATION)}<br/>{e(MOTTO)}</div></div>")
         figures = [
             ("Sai lệch giữa hai hệ thống", fmt_number(len(self.snapshot.findings))),
+            ("Lỗi nhập liệu / cảnh báo", self._check_counts()),
+            ("Trường đủ điều kiện ký", self._ready_count()),
             ("Trường đã gửi báo cáo", f"{int(d['schools_sent'])}/{int(d['schools'])}"),
             ("Báo cáo của phòng", STATUS_LABELS[d["status"]]),
             ("Chênh lệch giải thích được", _percent(self.explained_share())),
@@ -243,8 +269,7 @@ class DistrictReport:
 
     def section(self, anchor: str) -> Html:
         """A numbered section heading (a new page when printed)."""
-        number = next(i for i, (a, _) in enumerate(SECTIONS, start=1) if a == anchor)
-        return document(f'<h2 class="eduwb-section" id="{e(anchor)}">{number}. '
+        return document(f'<h2 class="eduwb-section" id="{e(anchor)}">{section_number(anchor)}. '
                         f"{e(dict(SECTIONS)[anchor])}</h2>")
 
     def standing(self) -> Html:
@@ -270,6 +295,10 @@ class DistrictReport:
             f"Sai lệch giữa hai hệ thống: <b>{len(self.snapshot.findings)}</b>; phần chênh lệch "
             f"chỉ tiêu giải thích được bằng bản ghi: <b>{_percent(self.explained_share())}</b>.",
         ]
+        if self.checks is not None:
+            lines.append(f"Kiểm tra nhập liệu: <b>{e(self._check_counts())}</b> (lỗi / cảnh "
+                         f"báo); trường đủ điều kiện ký: <b>{e(self._ready_count())}</b> "
+                         f"(mục {section_number('nhap-lieu')}).")
         if d["action"]:
             lines.append(f"Việc cần làm của phòng: {e(d['action'])}.")
         if len(t.sync_blocked):
@@ -301,6 +330,279 @@ class DistrictReport:
         frame = frame[frame["level"] == "Trường"].drop(columns=["level"])
         titles = {c: t for c, t, _ in STATUS_COLUMNS}
         return frame.rename(columns=titles).reset_index(drop=True)
+
+    # ---- data-entry checks ----
+
+    @property
+    def checks(self) -> Checks | None:
+        """The district's data-entry checks (None: a snapshot made without them)."""
+        return self.snapshot.checks
+
+    def _check_counts(self) -> str:
+        c = self.checks
+        if c is None:
+            return "—"
+        loi = int((c.findings["severity"] == "loi").sum())
+        return f"{fmt_number(loi)} / {fmt_number(len(c.findings) - loi)}"
+
+    def _ready_count(self) -> str:
+        c = self.checks
+        if c is None:
+            return "—"
+        schools = self._checked_schools()
+        return f"{int(schools['ready'].sum())}/{len(schools)}"
+
+    def _checked_schools(self) -> pd.DataFrame:
+        """Every school of the district with its errors and warnings (both systems) and whether
+        it may sign: checks.by_school() over the registry's schools and those the checks saw."""
+        by = self.checks.by_school().set_index("school_code")
+        codes = sorted(set(self.school_names) | set(by.index))
+        out = by.reindex(codes)
+        out["loi"] = out["loi"].fillna(0).astype("int64")
+        out["canh_bao"] = out["canh_bao"].fillna(0).astype("int64")
+        out["ready"] = out["loi"] == 0
+        return out.rename_axis("school_code").reset_index()
+
+    def checks_summary(self) -> Html:
+        """Which systems were checked, errors and warnings, and the schools not ready to sign."""
+        c = self.checks
+        if c is None:
+            return document("<p>Chưa có kết quả kiểm tra nhập liệu cho kỳ này.</p>")
+        f = c.findings
+        systems = ", ".join(vocab.SYSTEM_LABELS[s] for s in c.systems) or "không hệ thống nào"
+        loi = int((f["severity"] == "loi").sum())
+        schools = self._checked_schools()
+        blocked = schools[~schools["ready"]]
+        lines = [f"Đã kiểm tra dữ liệu từng hệ thống: <b>{e(systems)}</b>.",
+                 f"<b>{fmt_number(loi)}</b> lỗi (phải sửa trước khi ký) và "
+                 f"<b>{fmt_number(len(f) - loi)}</b> cảnh báo (cần xem lại, có thể đúng)."]
+        if len(blocked):
+            names = ", ".join(f"{e(self.school_names.get(r.school_code, ''))} "
+                              f"({e(r.school_code)}): {int(r.loi)} lỗi"
+                              for r in blocked.itertuples(index=False))
+            lines.append(f"<b>{len(blocked)}/{len(schools)}</b> trường chưa đủ điều kiện ký "
+                         f"(còn lỗi nhập liệu): {names}.")
+        else:
+            lines.append("Mọi trường đủ điều kiện ký: không còn lỗi nhập liệu.")
+        if len(c.skipped):
+            lines.append(f"{fmt_number(len(c.skipped))} lượt kiểm tra không áp dụng được vì thiếu "
+                         "danh sách hoặc thiếu cột (bảng cuối mục): không phải lỗi, nhưng các "
+                         "kiểm tra đó chưa được làm.")
+        return document(items(lines))
+
+    def checks_by_school(self) -> pd.DataFrame:
+        """Per school: errors and warnings in each system checked, and whether it may sign."""
+        c = self.checks
+        if c is None:
+            return pd.DataFrame()
+        schools = self._checked_schools()
+        counts = c.findings.groupby(["school_code", "system", "severity"]).size()
+        table = pd.DataFrame({"Mã trường": schools["school_code"],
+                              "Tên trường": schools["school_code"].map(
+                                  lambda x: self.school_names.get(x, ""))})
+        for system in c.systems:
+            for sev in SEVERITIES:
+                col = f"{SEVERITY_LABELS[sev]} ({vocab.SYSTEM_LABELS[system]})"
+                table[col] = [int(counts.get((code, system, sev), 0))
+                              for code in schools["school_code"]]
+        table["Ký báo cáo"] = ["Đủ điều kiện" if r else "Chưa: còn lỗi"
+                               for r in schools["ready"]]
+        return table.reset_index(drop=True)
+
+    def checks_by_rule(self) -> pd.DataFrame:
+        """Findings per school, system and rule (errors first within a school and system)."""
+        c = self.checks
+        if c is None:
+            return pd.DataFrame()
+        by = c.by_rule()
+        by = by.assign(_s=by["severity"].map({s: i for i, s in enumerate(SEVERITIES)}))
+        by = by.sort_values(["school_code", "system", "_s"], kind="stable")
+        return pd.DataFrame({
+            "Trường": [f"{self.school_names.get(x, '')} ({x})".strip() for x in by["school_code"]],
+            "Hệ thống": by["system"].map(vocab.SYSTEM_LABELS),
+            "Mức độ": by["severity"].map(SEVERITY_LABELS),
+            "Kiểm tra": by["title"],
+            "Số bản ghi": by["findings"].astype("int64"),
+        }).reset_index(drop=True)
+
+    def checks_skipped(self) -> pd.DataFrame:
+        """The rules not applied, summarised: system, rule, reason, how many schools and which."""
+        c = self.checks
+        if c is None or c.skipped.empty:
+            return pd.DataFrame(columns=["Hệ thống", "Kiểm tra", "Lý do", "Số trường", "Trường"])
+        order = {r: i for i, r in enumerate(RULE_IDS)}
+        sk = c.skipped.assign(_o=c.skipped["rule"].map(order))
+        rows = []
+        for (system, _, rule, reason), part in sk.groupby(["system", "_o", "rule", "reason"],
+                                                           sort=True):
+            codes = sorted(set(part["school_code"]))
+            rows.append({"Hệ thống": vocab.SYSTEM_LABELS.get(system, system),
+                         "Kiểm tra": CHECK_TITLES.get(rule, rule), "Lý do": reason,
+                         "Số trường": len(codes), "Trường": _some(codes)})
+        return pd.DataFrame(rows)
+
+    def checks_skipped_html(self) -> Html:
+        """The rules not applied, as a titled table (a sentence when every rule was applied)."""
+        frame = self.checks_skipped()
+        if frame.empty:
+            return document("<p>Mọi kiểm tra đều áp dụng được cho mọi trường.</p>")
+        return document("<h3>Các kiểm tra không áp dụng được</h3>", table(frame))
+
+    def checks_section(self) -> Html:
+        """The data-entry quality section's body: the summary, per school and system, per rule,
+        and the rules not applied."""
+        parts = [self.checks_summary()]
+        if self.checks is not None:
+            parts += [table(self.checks_by_school()), table(self.checks_by_rule()),
+                      self.checks_skipped_html()]
+        return document(*parts)
+
+    # ---- progress between runs (the history) ----
+
+    @cached_property
+    def progress(self) -> ProgressReport | str:
+        """The district's history for the period (its own runs, else the province's), read-only;
+        a message instead when the store cannot be read."""
+        from eduwb.history import HistoryError, default_path, progress_report
+
+        p = self.params
+        try:
+            return progress_report(p.data, p.year, p.period, district=p.district,
+                                   history=p.history or default_path(), source="auto",
+                                   changes=False)
+        except HistoryError as exc:
+            return f"Không đọc được lịch sử các lần đối chiếu: {exc.message}"
+
+    @property
+    def series(self) -> Series | None:
+        """The history's runs for this report (None when it could not be read)."""
+        return None if isinstance(self.progress, str) else self.progress.series
+
+    def progress_summary(self) -> Html:
+        """How many runs the history holds, and the last run against the one before."""
+        if isinstance(self.progress, str):
+            return document(f"<p>{e(self.progress)}</p>")
+        series = self.progress.series
+        if series.empty:
+            return document(
+                "<p>Lịch sử chưa có lần đối chiếu nào của kỳ này. Mỗi lần chạy <code>eduwb "
+                "batch</code> hoặc <code>eduwb reconcile</code> được ghi lại; từ lần thứ hai, mục "
+                "này cho biết việc nào đã sửa, việc nào mới và việc nào tồn đọng lâu.</p>")
+        runs = series.runs
+        source = (" (đọc từ các lần đối chiếu toàn tỉnh)" if series.source != series.scope
+                  else "")
+        lines = [f"Lịch sử có <b>{len(runs)}</b> lần đối chiếu kỳ này{source}, từ ngày "
+                 f"{runs['as_of'].iloc[0]:%d/%m/%Y} đến ngày {runs['as_of'].iloc[-1]:%d/%m/%Y} "
+                 "(ngày xuất dữ liệu mới nhất của mỗi lần)."]
+        if len(runs) > 1:
+            lines.append(f"Lần gần nhất (ngày {runs['as_of'].iloc[-1]:%d/%m/%Y}) so với lần trước "
+                         f"(ngày {runs['as_of'].iloc[-2]:%d/%m/%Y}):")
+        else:
+            lines.append("Mới có một lần đối chiếu: mọi việc đều là mới.")
+        totals = self._progress_rows
+        district = totals[totals["level"] == "district"]
+        for kind in series.kinds():
+            row = district[district["kind"] == kind]
+            if row.empty:
+                continue
+            r = row.iloc[0]
+            lines.append(f"{e(KIND_TITLES[kind])}: còn <b>{int(r['open'])}</b>, mới "
+                         f"<b>{int(r['new'])}</b>, đã sửa <b>{int(r['fixed'])}</b>; mở quá "
+                         f"{LONG_OPEN_DAYS} ngày: <b>{int(r['open_long'])}</b>.")
+        changed = self._signed_changed()
+        lines.append(f"Trường thay đổi số liệu vnEdu sau khi ký: <b>{len(changed)}</b>."
+                     if len(changed) else "Không đơn vị nào thay đổi số liệu vnEdu sau khi ký.")
+        return document(items(lines))
+
+    @cached_property
+    def _progress_rows(self) -> pd.DataFrame:
+        from eduwb.history import overview
+
+        if self.series is None:
+            return pd.DataFrame(columns=["level", "unit_code", "kind", "open", "new", "fixed",
+                                         "open_long"])
+        return overview(self.series, days=LONG_OPEN_DAYS)
+
+    def progress_table(self) -> pd.DataFrame:
+        """Per school and kind of finding (and the district): open in the last run, new and fixed
+        since the run before, open for more than LONG_OPEN_DAYS days."""
+        rows = self._progress_rows
+        columns = ["Mã trường", "Tên trường", "Loại", "Còn mở", "Mới", "Đã sửa",
+                   f"Mở quá {LONG_OPEN_DAYS} ngày"]
+        if rows.empty:
+            return pd.DataFrame(columns=columns)
+        rank = {k: i for i, k in enumerate(KIND_TITLES)}
+        rows = rows.assign(_l=(rows["level"] == "district").astype(int),
+                           _k=rows["kind"].map(rank))
+        rows = rows.sort_values(["_l", "unit_code", "_k"], kind="stable")
+        district = rows["level"] == "district"
+        return pd.DataFrame({
+            "Mã trường": rows["unit_code"].where(~district, ""),
+            "Tên trường": [("Cả phòng" if d else self.school_names.get(u, ""))
+                           for u, d in zip(rows["unit_code"], district, strict=True)],
+            "Loại": rows["kind"].map(KIND_TITLES),
+            "Còn mở": rows["open"], "Mới": rows["new"], "Đã sửa": rows["fixed"],
+            f"Mở quá {LONG_OPEN_DAYS} ngày": rows["open_long"],
+        }).reset_index(drop=True)
+
+    def _signed_changed(self) -> pd.DataFrame:
+        if isinstance(self.progress, str):
+            return pd.DataFrame(columns=["level", "unit_code", "signed_on", "changes"])
+        after = self.progress.after_signoff
+        if after.empty:
+            return pd.DataFrame(columns=["level", "unit_code", "signed_on", "changes"])
+        rows = [(level, unit, signed_on, _changes_text(part))
+                for (level, unit, signed_on), part in after.groupby(
+                    ["level", "unit_code", "signed_on"], sort=False)]
+        return pd.DataFrame(rows, columns=["level", "unit_code", "signed_on", "changes"])
+
+    def after_signoff_html(self) -> Html:
+        """The schools (and the office) whose vnEdu figures changed after they signed: the signed
+        paper no longer matches the data, they must sign again."""
+        head = "<h3>Đơn vị thay đổi số liệu sau khi ký</h3>"
+        if isinstance(self.progress, str):
+            return document(head, f"<p>{e(self.progress)}</p>")
+        changed = self._signed_changed()
+        if changed.empty:
+            signed = len(self.progress.signed)
+            return document(head, f"<p>Không đơn vị nào thay đổi số liệu vnEdu sau khi ký "
+                            f"({signed} đơn vị đã ký kỳ này).</p>")
+        frame = pd.DataFrame({
+            "Đơn vị": [self._unit_name(lv, u) for lv, u in zip(changed["level"],
+                                                               changed["unit_code"], strict=True)],
+            "Ngày ký": [f"{d:%d/%m/%Y}" for d in changed["signed_on"]],
+            "Chỉ tiêu thay đổi (đã ký → hiện nay)": changed["changes"],
+        })
+        return document(head, "<p>Số liệu vnEdu của các đơn vị dưới đây đã thay đổi sau ngày ký: "
+                        "bản giấy đã ký không còn khớp, cần ký lại.</p>", table(frame))
+
+    def progress_section(self) -> Html:
+        """The changes between runs: the summary, per school, and the units that changed after
+        signing."""
+        parts = [self.progress_summary()]
+        if not self._progress_rows.empty:
+            parts.append(table(self.progress_table()))
+        parts.append(self.after_signoff_html())
+        return document(*parts)
+
+    def _unit_name(self, level: str, code: str) -> str:
+        if level == "district":
+            return self.district_name
+        return f"{self.school_names.get(code, '')} ({code})".strip()
+
+    def finding_states(self, kind: str) -> pd.DataFrame:
+        """finding_id, state (new / open) and first_seen of the district's findings of ``kind``
+        (``discrepancies`` or ``checks``) against the history (empty state without one)."""
+        from eduwb.history import current_states
+
+        frame = (self.snapshot.findings if kind == "discrepancies"
+                 else self.checks.frame if self.checks is not None else None)
+        if frame is None:
+            return pd.DataFrame(columns=["finding_id", "state", "first_seen"])
+        if self.series is None:
+            return pd.DataFrame({"finding_id": None, "state": None, "first_seen": None},
+                                index=frame.index)
+        return current_states(self.series, kind, frame, self.snapshot.as_of)
 
     # ---- findings ----
 
@@ -384,20 +686,37 @@ class DistrictReport:
 
     # ---- fix list ----
 
+    @cached_property
+    def _tasks(self) -> pd.DataFrame:
+        findings = self.snapshot.findings
+        frame = fix_list(findings, self.school_names,
+                         states=self.finding_states("discrepancies"))
+        if self.checks is not None:
+            frame = pd.concat([frame, check_tasks(self.checks.frame, self.school_names,
+                                                  states=self.finding_states("checks"))],
+                              ignore_index=True)
+        return order_tasks(frame)
+
     def fix_list(self) -> pd.DataFrame:
-        """Every finding as a task: school, the system to open, what to do (FIX_COLUMNS keys,
-        Vietnamese labels for category, entity and field)."""
-        return fix_list(self.snapshot.findings, self.school_names)
+        """Every discrepancy and every data-entry check as a task: school, the system to open,
+        where it was found, its severity, what to do, whether it is new since the last run and
+        since when it is open (FIX_COLUMNS keys; Vietnamese labels)."""
+        return self._tasks.copy()
 
     def fix_summary(self) -> pd.DataFrame:
-        """Tasks per school and system to work in."""
+        """Tasks per school and system to work in, with the new ones since the last run."""
         fl = self.fix_list()
         codes = sorted(self.school_names)
         table = pd.crosstab(fl["school_code"], fl["system"]) if len(fl) else pd.DataFrame()
-        systems = [s for s in dict.fromkeys(FIX_SYSTEM.values()) if s in table.columns]
+        systems = [s for s in dict.fromkeys([*FIX_SYSTEM.values(), CHECK_FIX_SYSTEM])
+                   if s in table.columns]
         table = table.reindex(index=codes, columns=systems, fill_value=0).fillna(0).astype(
             "int64")
         table["Tổng"] = table.sum(axis=1)
+        loi = fl[fl["severity"] == SEVERITY_LABELS["loi"]].groupby("school_code").size()
+        table["Lỗi (phải sửa trước khi ký)"] = [int(loi.get(c, 0)) for c in codes]
+        new = fl[fl["state"] == NEW_MARK].groupby("school_code").size()
+        table["Mới từ lần trước"] = [int(new.get(c, 0)) for c in codes]
         table.insert(0, "Tên trường", [self.school_names[c] for c in codes])
         table.index.name = "Mã trường"
         table.columns.name = None
@@ -411,7 +730,7 @@ class DistrictReport:
         """Writes the fix list workbook (when there is an output folder) and says where, and
         whether the appendix lists every task."""
         path = self.write_fix_list()
-        n = len(self.snapshot.findings)
+        n = len(self._tasks)
         if path is None:
             note = "Không ghi tệp Excel (tham số <code>out</code> để trống)."
         else:
@@ -432,10 +751,12 @@ class DistrictReport:
         tasks = self.fix_list()
         if self._tasks_in_excel_only():
             parts.append(f"<p>{fmt_number(len(tasks))} việc cần làm: xem tệp Excel danh sách cần "
-                         "sửa (mỗi trường một trang tính). Số việc của từng trường ở mục 5.</p>")
+                         "sửa (mỗi trường một trang tính). Số việc của từng trường ở mục "
+                         f"{section_number('can-sua')}.</p>")
             return document(*parts)
         if tasks.empty:
-            parts.append("<p>Không có việc cần làm: vnEdu và CSDL ngành khớp nhau.</p>")
+            parts.append("<p>Không có việc cần làm: vnEdu và CSDL ngành khớp nhau và không có "
+                         "lỗi nhập liệu.</p>")
             return document(*parts)
         columns = [c for c in FIX_COLUMNS if c not in ("school_code", "school_name")]
         for code, mine in tasks.groupby("school_code", sort=True):
@@ -445,7 +766,7 @@ class DistrictReport:
         return document(*parts, landscape=True)
 
     def _tasks_in_excel_only(self) -> bool:
-        return self.params.out is not None and len(self.snapshot.findings) > PRINTED_TASKS
+        return self.params.out is not None and len(self._tasks) > PRINTED_TASKS
 
     def write_fix_list(self) -> Path | None:
         """Write the fix list workbook into the output folder (None when there is none)."""
@@ -507,9 +828,12 @@ class DistrictReport:
 _COLOURS = ("#4472C4", "#ED7D31", "#70AD47", "#FFC000", "#5B9BD5", "#A5A5A5", "#9E480E", "#264478")
 
 
-def report_of(snap: Snapshot, district: str, as_of: dt.date) -> DistrictReport:
-    """The report of one district from a province snapshot already in hand."""
-    params = ReportParameters(snap.data, snap.year, snap.period, district, None, as_of, None)
+def report_of(snap: Snapshot, district: str, as_of: dt.date,
+              history: Path | str | None = None) -> DistrictReport:
+    """The report of one district from a province snapshot already in hand (``history``: the
+    history store, None for the default one)."""
+    params = ReportParameters(snap.data, snap.year, snap.period, district, None, as_of, None,
+                              None if history is None else Path(history))
     cut = snap.for_district(district)
     return DistrictReport(params, cut, cut.track(as_of))
 
@@ -523,60 +847,30 @@ def district_report(params: ReportParameters | Mapping[str, Any]) -> DistrictRep
     return DistrictReport(params, cut, cut.track(params.as_of))
 
 
-def fix_list(findings: pd.DataFrame, school_names: Mapping[str, str]) -> pd.DataFrame:
-    """Findings as tasks (FIX_COLUMNS keys), ordered by school, system, category and name."""
-    from eduwb.compare import FIELD_LABELS
-
-    f = findings
-    frame = pd.DataFrame({
-        "school_code": f["school_code"],
-        "school_name": f["school_code"].map(lambda c: school_names.get(c, "")),
-        "system": f["category"].map(FIX_SYSTEM),
-        "category": f["category"],
-        "entity": f["entity"].map(ENTITY_TITLES),
-        "full_name": f["full_name"],
-        "vnedu_id": f["vnedu_id"],
-        "moet_id": f["moet_id"],
-        "field": [vocab.LIST_KIND_LABELS.get(x, x) if c == "school_missing"
-                  else FIELD_LABELS.get(x) or _FACILITY_LABELS.get(x, x)
-                  for c, x in zip(f["category"], f["field"], strict=True)],
-        "vnedu_value": [value_label(x, v) for x, v in zip(f["field"], f["vnedu_value"],
-                                                           strict=True)],
-        "csdl_value": [value_label(x, v) for x, v in zip(f["field"], f["csdl_value"],
-                                                         strict=True)],
-        "action": f["action"],
-    })
-    order = {c: i for i, c in enumerate(vocab.CATEGORIES)}
-    frame = frame.assign(_o=frame["category"].map(order)).sort_values(
-        ["school_code", "_o", "entity", "full_name", "field"], kind="stable").drop(columns="_o")
-    frame["category"] = frame["category"].map(vocab.CATEGORY_LABELS)
-    return frame.reset_index(drop=True)
+def section_number(anchor: str) -> int:
+    """The number of a section of the report (its place in SECTIONS)."""
+    return next(i for i, (a, _) in enumerate(SECTIONS, start=1) if a == anchor)
 
 
-# Codes of the canonical values, as people read them (the findings keep the codes).
-_VALUE_LABELS: dict[str, dict[str, str]] = {
-    "sex": vocab.SEXES,
-    "evaluation": vocab.EVALUATIONS,
-    "staff_group": vocab.STAFF_GROUPS,
-    "disability": {vocab.DISABILITY_NONE: "Không", vocab.DISABILITY_YES: "Có",
-                   **vocab.DISABILITY_TYPES},
-}
-_FLAGS = {"True": "Có", "False": "Không"}
-_FACILITY_LABELS = {item: names[0] for item, names in vocab.FACILITY_ITEMS.items()}
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+def _some(codes: list[str], limit: int = 6) -> str:
+    """A few codes and how many more."""
+    shown = ", ".join(codes[:limit])
+    return shown + (f" và {len(codes) - limit} trường khác" if len(codes) > limit else "")
 
 
-def value_label(field: str, value: object) -> object:
-    """A finding's value for people: codes as words (``ht`` → Hoàn thành, ``F`` → Nữ, a flag →
-    Có/Không), dates as dd/mm/yyyy."""
-    if not isinstance(value, str) or not value:
-        return value
-    labels = _VALUE_LABELS.get(field)
-    if labels is not None and value in labels:
-        return labels[value]
-    if value in _FLAGS:
-        return _FLAGS[value]
-    return _ISO_DATE.sub(r"\3/\2/\1", value)
+def _changes_text(rows: pd.DataFrame, limit: int = 4) -> str:
+    """An after-signoff unit's changed indicators: label (cell): signed → current."""
+    from eduwb.explore import cell_label
+
+    parts = []
+    for r in rows.head(limit).itertuples(index=False):
+        label = indicators.BY_ID[r.indicator].label if r.indicator in indicators.BY_ID \
+            else r.indicator
+        cell = f" ({cell_label(r.breakdown)})" if r.breakdown else ""
+        parts.append(f"{label}{cell}: {fmt_number(r.signed_value) or '—'} → "
+                     f"{fmt_number(r.current_value) or '—'}")
+    more = len(rows) - limit
+    return "; ".join(parts) + (f"; và {more} chỉ tiêu khác" if more > 0 else "")
 
 
 def _short_names(codes, names: Mapping[str, str]) -> list[str]:

@@ -71,13 +71,19 @@ def voila_command(notebook: Path | str, port: int, token: str | None = None, *,
 
 
 def voila_environment(data: Path | str, *, year: str | None = None, as_of: dt.date | None = None,
-                      cache: Path | str | None = None,
+                      cache: Path | str | None = None, history: Path | str | None = None,
                       base: dict[str, str] | None = None) -> dict[str, str]:
-    """The server's environment: the notebook reads EDUWB_DATA, EDUWB_YEAR, EDUWB_AS_OF and
-    EDUWB_CACHE (the kernels inherit it)."""
+    """The server's environment: the notebook reads EDUWB_DATA, EDUWB_YEAR, EDUWB_AS_OF,
+    EDUWB_CACHE and EDUWB_HISTORY (the kernels inherit it); the history store defaults to the
+    one ``base`` names, else eduwb's default."""
+    from eduwb.history import default_path
+
     env = dict(os.environ if base is None else base)
     env[dashboard.ENV_DATA] = str(Path(data).resolve())
     env[dashboard.ENV_CACHE] = str(Path(cache).resolve() if cache else store.cache_root())
+    if history is None:
+        history = env.get(dashboard.ENV_HISTORY) or default_path()
+    env[dashboard.ENV_HISTORY] = str(Path(history).resolve())
     for key, value in ((dashboard.ENV_YEAR, year), (dashboard.ENV_AS_OF, as_of)):
         if value:
             env[key] = str(value)
@@ -90,10 +96,13 @@ def start(data: Path | str, *, port: int = 8866, token: str | None = None,
           year: str | None = None, as_of: dt.date | None = None, cache: Path | str | None = None,
           max_sessions: int = sessions.MAX_KERNELS,
           reclaim_after: float = sessions.RECLAIM_AFTER_SECONDS,
-          base_env: dict[str, str] | None = None, **popen: object) -> subprocess.Popen:
+          base_env: dict[str, str] | None = None, history: Path | str | None = None,
+          **popen: object) -> subprocess.Popen:
     """Start Voilà on the dashboard (snapshots must be prepared first); returns the process.
-    ``base_env`` replaces os.environ as the environment the EDUWB_* variables are added to."""
+    ``base_env`` replaces os.environ as the environment the EDUWB_* variables are added to;
+    ``history``: the history store the page reads (read-only)."""
     cmd = voila_command(notebook_path(), port, token, max_sessions=max_sessions,
                         reclaim_after=reclaim_after)
-    env = voila_environment(data, year=year, as_of=as_of, cache=cache, base=base_env)
+    env = voila_environment(data, year=year, as_of=as_of, cache=cache, history=history,
+                            base=base_env)
     return subprocess.Popen(cmd, env=env, **popen)  # type: ignore[call-overload]

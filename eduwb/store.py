@@ -1,8 +1,9 @@
 """Reconcile a period once, keep the results: the snapshot that reports and dashboards read.
 
-A :class:`Snapshot` holds a whole province's results for one period (findings, indicators, load
-report, rejections and the principals' names that tracking shows) without the pupil records, so a
-batch can report every district from one load and a dashboard can open in a second. Snapshots are
+A :class:`Snapshot` holds a whole province's results for one period (findings, the data-entry
+checks, indicators, load report, rejections and the principals' names that tracking shows) without
+the pupil records, so a batch can report every district from one load and a dashboard can open in a
+second. Snapshots are
 cached on disk under a fingerprint of the input files (paths, sizes, modification times): a changed
 export makes the next call reconcile again.
 """
@@ -20,13 +21,14 @@ from pathlib import Path
 import pandas as pd
 
 from eduwb.cache import cache_root, data_key, period_fingerprint
+from eduwb.checks import Checks
 from eduwb.load import check_year_period
 from eduwb.reconcile import Reconciliation, reconcile
 from eduwb.registry import Registry
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1  # bump when the stored layout changes
+FORMAT = 2  # bump when the stored layout changes (2: the data-entry checks)
 HEAD_COLUMNS = ("system", "school_code", "file", "row", "position", "staff_status", "full_name")
 
 
@@ -36,7 +38,10 @@ class Snapshot:
 
     ``findings``: discrepancies.csv columns; ``indicators``: indicators.csv; ``load_report`` and
     ``rejected``: as written by `eduwb reconcile`; ``heads``: the principals in the staff lists
-    (for tracking's "who must act").
+    (for tracking's "who must act"); ``checks``: the data-entry checks of each system
+    (:class:`eduwb.checks.Checks`: checks.csv as ``checks.frame``, the rules not applied as
+    ``checks.skipped``, per-school counts as ``checks.by_school()``; its ``records()`` needs the
+    pupil records, which a snapshot does not keep).
     """
 
     data: Path
@@ -49,6 +54,34 @@ class Snapshot:
     load_report: pd.DataFrame
     rejected: pd.DataFrame
     heads: pd.DataFrame
+    checks: Checks | None = None
+
+    @property
+    def as_of(self) -> dt.date | None:
+        """The latest export date of the files (the history's ``as_of`` of this state)."""
+        from eduwb.history import as_of
+
+        return as_of(self.load_report)
+
+    def finding_frames(self) -> dict[str, pd.DataFrame]:
+        """The findings of each kind the history keeps: ``discrepancies``, and ``checks`` when
+        the checks were run."""
+        frames = {"discrepancies": self.findings}
+        if self.checks is not None:
+            frames["checks"] = self.checks.frame
+        return frames
+
+    def record(self, history: Path | str | None = None, *, inputs: str | None = None,
+               timeout: float | None = None):
+        """Record this state as a run in the history store (default: the default store), as
+        ``eduwb reconcile`` does: one run per scope, identical reruns add nothing. ``inputs``: the
+        inputs' :func:`fingerprint` when already computed. Returns the
+        :class:`eduwb.history.Recorded` (None: no export date to date the run by)."""
+        from eduwb.history import record_period
+
+        return record_period(self, self.finding_frames(), self.indicators, history,
+                             fingerprint=inputs or fingerprint(self.data, self.year, self.period),
+                             timeout=timeout)
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -77,6 +110,7 @@ class Snapshot:
             rejected=self.rejected[self.rejected["file"].isin(
                 self.load_report.loc[rep_school.isin(schools), "file"])].reset_index(drop=True),
             heads=self.heads[self.heads["school_code"].isin(schools)].reset_index(drop=True),
+            checks=None if self.checks is None else self.checks.for_district(district),
         )
 
     def track(self, as_of: dt.date | None = None):
@@ -94,7 +128,7 @@ def from_reconciliation(result: Reconciliation) -> Snapshot:
     heads = staff[staff["position"] == "Hiệu trưởng"][list(HEAD_COLUMNS)].reset_index(drop=True)
     return Snapshot(period.data, period.year, period.period, period.district, period.registry,
                     result.discrepancies.reset_index(drop=True), result.indicators,
-                    period.load_report, period.rejected, heads)
+                    period.load_report, period.rejected, heads, result.checks)
 
 
 def fingerprint(data: Path | str, year: str, period: str) -> str:
@@ -125,7 +159,7 @@ def snapshot(
                 return dataclasses.replace(snap, data=data)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError) as exc:
             log.warning("ignoring an unreadable cached snapshot %s (%s)", path, exc)
-    snap = from_reconciliation(reconcile(data, year, period, progress=progress))
+    snap = from_reconciliation(reconcile(data, year, period, progress=progress, cache=root))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     with tmp.open("wb") as fh:

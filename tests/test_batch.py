@@ -104,7 +104,7 @@ def test_report_parameters_are_checked() -> None:
     from eduwb.notebook import check_parameters
 
     good = {"data": str(SAMPLE), "year": YEAR, "period": "cuoi_nam", "district": "689",
-            "out": "", "as_of": "2022-06-01", "cache": ""}
+            "out": "", "as_of": "2022-06-01", "cache": "", "history": ""}
     params = check_parameters({**good, "In": [], "get_ipython": print, "_": 1, "json": json})
     assert params.as_of == AS_OF and params.out is None
     with pytest.raises(ParameterError, match="unknown parameter 'distrct'"):
@@ -122,13 +122,63 @@ def test_fix_list_workbook(tmp_path: Path) -> None:
 
     report = district_report(check_parameters({
         "data": str(SAMPLE), "year": YEAR, "period": "cuoi_nam", "district": "696",
-        "out": str(tmp_path), "as_of": "2022-06-01", "cache": str(tmp_path / "cache")}))
+        "out": str(tmp_path), "as_of": "2022-06-01", "cache": str(tmp_path / "cache"),
+        "history": ""}))
     path = report.write_fix_list()
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["Tổng hợp", "70696045", "70696090"]
     ws = book["70696090"]
     assert ws["A5"].value == "Làm trên" and ws.max_row - 5 == (
-        report.snapshot.findings["school_code"] == "70696090").sum()
+        report.snapshot.findings["school_code"] == "70696090").sum() + (
+        report.checks.frame["school_code"] == "70696090").sum()
     again = report.write_fix_list().read_bytes()
     other = district_report(report.params).write_fix_list()
     assert other.read_bytes() == again
+
+
+def _runs(history: Path) -> list[tuple[str, str]]:
+    import duckdb
+
+    with duckdb.connect(str(history), read_only=True) as con:
+        return con.execute("SELECT period, scope FROM runs ORDER BY run_id").fetchall()
+
+
+def test_batch_records_each_period_once_and_reruns_reports_the_history_makes_stale(
+        tmp_path: Path) -> None:
+    out, history = tmp_path / "reports", tmp_path / "history.duckdb"
+    kw = {"periods": ["cuoi_nam"], "districts": ["689", "696"], "as_of": AS_OF,
+          "progress": False, "history": history}
+    first = batch.run_batch(SAMPLE, YEAR, out, **kw)
+    assert [o.status for o in first.outcomes] == ["ok", "ok"], first.summary()
+    assert _runs(history) == [("cuoi_nam", "province")]  # once per period, not per district
+    assert first.recorded == ["cuoi_nam"] and "Đã ghi vào lịch sử" in first.summary()
+    page = (out / YEAR / "cuoi_nam" / "689.html").read_text(encoding="utf-8")
+    assert "Chất lượng nhập liệu" in page and "Thay đổi giữa các lần đối chiếu" in page
+    assert "Lịch sử có <b>1</b> lần đối chiếu" in page
+
+    again = batch.run_batch(SAMPLE, YEAR, out, **kw)
+    assert [o.status for o in again.outcomes] == ["unchanged", "unchanged"]
+    assert _runs(history) == [("cuoi_nam", "province")] and again.recorded == []
+
+    # a district's own run (reconcile --district): its report now reads that run, the other not
+    code = main(["-q", "reconcile", str(SAMPLE), "--year", YEAR, "--period", "cuoi_nam",
+                 "--district", "689", "--history", str(history), "--out", str(tmp_path / "r")])
+    assert code in (0, 1) and _runs(history)[-1] == ("cuoi_nam", "689")
+    third = batch.run_batch(SAMPLE, YEAR, out, **kw)
+    assert {o.district: o.status for o in third.outcomes} == {"689": "ok", "696": "unchanged"}
+    page = (out / YEAR / "cuoi_nam" / "689.html").read_text(encoding="utf-8")
+    assert "đọc từ các lần đối chiếu toàn tỉnh" not in page
+
+
+def test_cli_batch_takes_the_history_store(tmp_path: Path, capsys) -> None:
+    history = tmp_path / "h.duckdb"
+    code = main(["-q", "batch", str(SAMPLE), "--year", YEAR, "--period", "dau_nam",
+                 "--district", "696", "--as-of", "2021-09-17", "--out", str(tmp_path / "o"),
+                 "--history", str(history)])
+    assert code == 0, capsys.readouterr()
+    assert _runs(history) == [("dau_nam", "province")]
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    assert main(["-q", "batch", str(SAMPLE), "--year", YEAR, "--district", "696",
+                 "--out", str(tmp_path / "o"), "--history", str(folder)]) == 2
+    assert "folder" in capsys.readouterr().err

@@ -13,6 +13,7 @@ import pytest
 
 from eduwb import calendar, dashboard, serve, vocab
 from eduwb.cli import main
+from tests.days_history import DAYS, days_history
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -37,7 +38,21 @@ def personal_names(data: Path = SAMPLE) -> set[str]:
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory: pytest.TempPathFactory) -> dashboard.Model:
-    return dashboard.open_model(SAMPLE, as_of=AS_OF, cache=tmp_path_factory.mktemp("cache"))
+    tmp = tmp_path_factory.mktemp("model")
+    return dashboard.open_model(SAMPLE, as_of=AS_OF, cache=tmp / "cache",
+                                history=tmp / "empty.duckdb")
+
+
+@pytest.fixture(scope="module")
+def days(tmp_path_factory: pytest.TempPathFactory):
+    return days_history(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture(scope="module")
+def days_model(days) -> dashboard.Model:
+    """The last export day of the start of the year, with three recorded runs."""
+    return dashboard.open_model(days.data(), as_of=DAYS[-1], cache=days.cache,
+                                history=days.store)
 
 
 def test_model_has_every_period_of_the_latest_year(model: dashboard.Model) -> None:
@@ -66,6 +81,12 @@ def test_tiles_count_what_tracking_and_findings_say(model: dashboard.Model) -> N
     assert tiles.loc["districts_unassigned", "value"] == (
         ~tr.districts["specialist_assigned"]).sum() + 2  # 690 and 697 have no sample school
     assert tiles.loc["sync_blocked", "value"] == 1  # the merged TH&THCS school of 696
+    not_ready = set(snap.checks.findings.loc[snap.checks.findings["severity"] == "loi",
+                                             "school_code"])
+    assert tiles.loc["schools_not_ready", "value"] == len(not_ready & set(tr.schools["school_code"]))
+    assert tiles.loc["schools_not_ready", "value"] > 0
+    assert tiles.loc["schools_not_ready", "total"] == len(tr.schools)
+    assert pd.isna(tiles.loc["signed_changed", "value"])  # no history: not 0, unknown
 
 
 def test_tiles_judge_as_of_the_date(tmp_path: Path) -> None:
@@ -163,11 +184,12 @@ def test_fix_list_workbook(model: dashboard.Model) -> None:
     schools = sorted(snap.registry.schools_of("689")["school_code"])
     assert book.sheetnames == ["Tổng hợp", *schools]  # the batch's fix list: a sheet per school
     mine = snap.findings[snap.findings["district_code"] == "689"]
+    checks = snap.checks.frame[snap.checks.frame["district_code"] == "689"]
     listed = 0
     for code in schools:
         rows = list(book[code].iter_rows(min_row=6, values_only=True))
         listed += sum(1 for r in rows if any(v is not None for v in r))
-    assert listed == len(mine)
+    assert listed == len(mine) + len(checks) and len(checks)
     assert dashboard.fix_list_name(snap, "689") == "sua_sai_lech_689_2021-2022_dau_nam.xlsx"
 
 
@@ -181,7 +203,8 @@ def test_formats_are_vietnamese() -> None:
 
 def _page_text(board: dashboard.Dashboard) -> str:
     parts = [board.title.value, board.deadline.value, board.tiles.value, board.categories.value,
-             board.heatmap.value, board.trend.value, board.schools.value, board.school_view.value,
+             board.heatmap.value, board.history.value, board.trend.value,
+             board.district_view.value, board.schools.value, board.school_view.value,
              board.message.value, *(str(o) for o in board.district.options),
              *(str(o) for o in board.school.options)]
     return "\n".join(parts)
@@ -217,8 +240,8 @@ def test_download_link_holds_the_workbook(model: dashboard.Model) -> None:
     assert m and m.group(1) == "sua_sai_lech_696_2021-2022_dau_nam.xlsx"
     import base64
 
-    assert base64.b64decode(m.group(2)) == dashboard.fix_list_bytes(model.snapshots["dau_nam"],
-                                                                     "696", model.as_of)
+    assert base64.b64decode(m.group(2)) == dashboard.fix_list_bytes(
+        model.snapshots["dau_nam"], "696", model.as_of, model.history)
     board.district.value = ""
     assert board.download.value == "" and board.make_file.disabled
 
@@ -267,7 +290,11 @@ def test_voila_command_and_environment(tmp_path: Path) -> None:
     assert "--show_tracebacks=False" in cmd and "--token=s3cret" in cmd
     assert not any(c.startswith("--token") for c in serve.voila_command("nb.ipynb", 8899))
     env = serve.voila_environment(SAMPLE, as_of=AS_OF, cache=tmp_path,
-                                  base={"PATH": "/bin", dashboard.ENV_YEAR: "stale"})
+                                  base={"PATH": "/bin", dashboard.ENV_YEAR: "stale",
+                                        dashboard.ENV_HISTORY: str(tmp_path / "h.duckdb")})
+    assert env[dashboard.ENV_HISTORY] == str(tmp_path / "h.duckdb")
+    given = serve.voila_environment(SAMPLE, history=tmp_path / "given.duckdb", base={})
+    assert given[dashboard.ENV_HISTORY] == str(tmp_path / "given.duckdb")
     assert env[dashboard.ENV_DATA] == str(SAMPLE.resolve())
     assert env[dashboard.ENV_AS_OF] == "2021-09-17" and env[dashboard.ENV_CACHE] == str(tmp_path)
     assert dashboard.ENV_YEAR not in env and env["PATH"] == "/bin"
@@ -289,3 +316,89 @@ def test_notebook_is_thin_and_has_no_outputs() -> None:
 def test_cli_dashboard_refuses_an_unreadable_folder(tmp_path: Path, capsys) -> None:
     assert main(["-q", "dashboard", str(tmp_path / "khong_co")]) == 2
     assert "Không tìm thấy thư mục dữ liệu" in capsys.readouterr().err
+
+
+# --- the data-entry checks and the history (issues 12 and 14) -------------------------------------
+
+
+def test_district_schools_count_check_errors(model: dashboard.Model) -> None:
+    snap, tr = model.snapshots["cuoi_nam"], model.trackings["cuoi_nam"]
+    f = snap.checks.findings
+    for district in ("689", "692", "696"):
+        frame = dashboard.district_schools(tr, district)
+        for r in frame.itertuples(index=False):
+            loi = ((f["school_code"] == r.school_code) & (f["severity"] == "loi")).sum()
+            assert r.check_errors == loi and r.ready == (loi == 0)
+        tiles = dashboard.district_tiles(snap, tr, None, district).set_index("key")
+        assert tiles.loc["schools_not_ready", "value"] == (~frame["ready"]).sum()
+        assert tiles.loc["schools_not_ready", "total"] == len(frame)
+        assert tiles.loc["findings", "value"] == (snap.findings["district_code"] == district).sum()
+
+
+def test_open_findings_run_by_run_equal_the_history(days, days_model: dashboard.Model) -> None:
+    progress = days_model.progress("dau_nam")
+    truth = days.truth("progress.csv")
+    for level, unit in (("province", vocab.PROVINCE_CODE), ("district", "689"),
+                        ("district", "696")):
+        runs = dashboard.open_by_run(progress, level, unit)
+        assert list(runs["as_of"]) == list(DAYS)
+        want = truth[(truth["level"] == level) & (truth["unit_code"] == unit)]
+        assert runs["discrepancies"].tolist() == want["open"].astype(int).tolist()
+        p = progress.progress
+        checks = p[(p["level"] == level) & (p["unit_code"] == unit) & (p["kind"] == "checks")]
+        assert runs["checks"].tolist() == checks["open"].tolist()
+    deadlines = days_model.trackings["dau_nam"].deadlines
+    html = dashboard.history_html(progress, deadlines)
+    assert html.count("<tr>") == 1 + len(DAYS) and "<svg" in html
+    runs = dashboard.open_by_run(progress)
+    svg = dashboard.history_svg(runs, deadlines, "Toàn <tỉnh>")
+    assert svg.count('data-kind="discrepancies"') == svg.count('data-kind="checks"') == len(DAYS)
+    assert 'data-deadline="vnedu"' in svg and 'data-deadline="eqms"' in svg
+    assert "Toàn &lt;tỉnh&gt;" in svg and "<tỉnh>" not in svg
+    later = runs.assign(as_of=[d + dt.timedelta(days=400) for d in runs["as_of"]])
+    far = dashboard.history_svg(later, deadlines, "x")  # deadlines far from every run: named only
+    assert "data-deadline" not in far and "ngoài khoảng các lần chạy" in far
+    assert "Chưa có lần đối chiếu nào" in dashboard.history_html(
+        dashboard.read_progress(SAMPLE, YEAR, "dau_nam", days.root / "none.duckdb"),
+        days_model.trackings["dau_nam"].deadlines)
+
+
+def test_units_changed_after_signing(days, days_model: dashboard.Model) -> None:
+    snap, tr = days_model.snapshots["dau_nam"], days_model.trackings["dau_nam"]
+    progress = days_model.progress("dau_nam")
+    tiles = dashboard.tiles(snap, tr, progress).set_index("key")
+    truth = days.truth("after_signoff.csv")
+    assert tiles.loc["signed_changed", "value"] == len(truth) == 1
+    assert tiles.loc["signed_changed", "total"] == len(progress.signed) >= 2
+    school = truth["unit_code"].iloc[0]
+    mine = dashboard.district_tiles(snap, tr, progress, school[2:5]).set_index("key")
+    assert mine.loc["signed_changed", "value"] == 1
+    for other in sorted({"689", "692", "696"} - {school[2:5]}):
+        theirs = dashboard.district_tiles(snap, tr, progress, other).set_index("key")
+        assert theirs.loc["signed_changed", "value"] == 0
+
+
+def test_widgets_show_the_history_with_counts_only(days, days_model: dashboard.Model) -> None:
+    board = dashboard.Dashboard(days_model)
+    assert 'data-key="history"' in board.history.value
+    assert 'data-key="signed_changed"' in board.tiles.value
+    board.district.value = "696"
+    assert 'data-key="district-history"' in board.district_view.value
+    assert 'data-key="district-schools_not_ready"' in board.district_view.value
+    assert board.message.value == ""
+    text = _page_text(board)
+    names = personal_names() | personal_names(days.data())  # the days start from the sample
+    assert names and not [n for n in names if n in text]
+    assert "finding_id" not in text
+
+
+def test_an_unreadable_history_is_a_message(tmp_path: Path) -> None:
+    bad = tmp_path / "h.duckdb"
+    bad.write_text("không phải kho lịch sử", encoding="utf-8")
+    model = dashboard.open_model(SAMPLE, as_of=AS_OF, cache=tmp_path / "cache", history=bad)
+    assert all(isinstance(model.progress(p), str) for p in model.periods)
+    board = dashboard.Dashboard(model)
+    assert "Không đọc được lịch sử" in board.history.value and board.message.value == ""
+    tiles = dashboard.tiles(model.snapshots["dau_nam"], model.trackings["dau_nam"],
+                            model.progress("dau_nam")).set_index("key")
+    assert pd.isna(tiles.loc["signed_changed", "value"])

@@ -1,11 +1,12 @@
 """The dashboard as a person sees it: Voilà on the sample, driven in headless Chromium (Playwright).
 
 Starts `eduwb.serve` (Voilà, preheated pool, bounded kernels) on a free loopback port with HOME,
-JUPYTER_*, MPLCONFIGDIR and TMPDIR in a temporary folder, then checks the numbers shown against those eduwb
-computes, changes the period, drills into a district and a school, downloads the fix list, checks
-that no person's name of the sample appears, and that an unreadable data folder gives a Vietnamese
-message. Screenshots go to tests/artifacts/. Skipped only when /usr/bin/chromium is absent
-(`make test` installs it).
+JUPYTER_*, MPLCONFIGDIR and TMPDIR in a temporary folder and a history store holding one run of each
+period, then checks the numbers shown against those eduwb computes (tiles, the data-entry checks'
+schools not ready to sign, units changed after signing, open findings run by run), changes the
+period, drills into a district and a school, downloads the fix list, checks that no person's name
+of the sample appears, and that an unreadable data folder gives a Vietnamese message. Screenshots
+go to tests/artifacts/. Skipped only when /usr/bin/chromium is absent (`make test` installs it).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from eduwb import dashboard, serve, vocab
+from eduwb import dashboard, serve, store, vocab
 from tests.test_dashboard import AS_OF, SAMPLE, personal_names
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -59,14 +60,16 @@ def isolated_env(root: Path) -> dict[str, str]:
 
 @contextlib.contextmanager
 def voila(data: Path, root: Path, *, cache: Path, as_of: dt.date | None = None,
-          token: str | None = None, on_start=None, **limits) -> Iterator[str]:
+          token: str | None = None, on_start=None, history: Path | None = None,
+          **limits) -> Iterator[str]:
     """A running dashboard server; yields its address (with the token). ``limits``: the
-    sessions options of :func:`eduwb.serve.start`; ``on_start(process)`` is told the server."""
+    sessions options of :func:`eduwb.serve.start`; ``on_start(process)`` is told the server;
+    ``history``: the store the page reads (default: an empty one under ``root``)."""
     port = free_port()
     log = (root / f"voila-{port}.log").open("wb")
     proc = serve.start(data, port=port, token=token, as_of=as_of, cache=cache,
                        base_env=isolated_env(root), stdout=log, stderr=subprocess.STDOUT,
-                       **limits)
+                       history=history or root / "empty-history.duckdb", **limits)
     if on_start is not None:
         on_start(proc)
     try:
@@ -96,9 +99,18 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def model(root: Path) -> dashboard.Model:
+def history(root: Path) -> Path:
+    """One province run of each period of the sample, as a first nightly batch records them."""
+    path = root / "history.duckdb"
+    for period in serve.prepare(SAMPLE, cache=root / "cache"):
+        assert store.snapshot(SAMPLE, "2021-2022", period, cache=root / "cache").record(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def model(root: Path, history: Path) -> dashboard.Model:
     serve.prepare(SAMPLE, cache=root / "cache")  # what `eduwb dashboard` does before serving
-    return dashboard.open_model(SAMPLE, as_of=AS_OF, cache=root / "cache")
+    return dashboard.open_model(SAMPLE, as_of=AS_OF, cache=root / "cache", history=history)
 
 
 @pytest.fixture(scope="module")
@@ -134,26 +146,59 @@ def tile(page, key: str) -> str:
     return page.locator(f".eduwb-tile[data-key={key}] .value").inner_text().strip()
 
 
-def expected_tiles(model: dashboard.Model, period: str) -> dict[str, str]:
-    frame = dashboard.tiles(model.snapshots[period], model.trackings[period])
-    return {k: dashboard.fmt_int(v) for k, v in zip(frame["key"], frame["value"], strict=True)}
+def expected_tiles(model: dashboard.Model, period: str,
+                   district: str | None = None) -> dict[str, str]:
+    snap, tr, progress = (model.snapshots[period], model.trackings[period],
+                          model.progress(period))
+    frame = (dashboard.tiles(snap, tr, progress) if district is None
+             else dashboard.district_tiles(snap, tr, progress, district))
+    prefix = "" if district is None else "district-"
+    return {prefix + k: dashboard.fmt_int(v)
+            for k, v in zip(frame["key"], frame["value"], strict=True)}
 
 
 def select_starting(page, css: str, code: str) -> None:
-    """Choose the option of an ipywidgets Dropdown whose label starts with ``code``."""
+    """Choose the option of an ipywidgets Dropdown whose label starts with ``code``, once the
+    dropdown has it (the page fills the school dropdown right after the district's tables)."""
     select = page.locator(f"{css} select")
-    labels = select.evaluate("s => Array.from(s.options).map(o => o.text)")
-    # ipywidgets writes the labels with no-break spaces
-    labels = [lbl.replace("\xa0", " ") for lbl in labels]
-    select.select_option(index=next(i for i, lbl in enumerate(labels)
-                                    if lbl.startswith(f"{code} ")))
+    for _ in range(500):
+        # ipywidgets writes the labels with no-break spaces
+        labels = [lbl.replace("\xa0", " ") for lbl in select.evaluate(
+            "s => Array.from(s.options).map(o => o.text)")]
+        found = [i for i, lbl in enumerate(labels) if lbl.startswith(f"{code} ")]
+        if found:
+            select.select_option(index=found[0])
+            return
+        page.wait_for_timeout(20)
+    raise AssertionError(f"no option {code} in {css}: {labels}")
 
 
-def test_dashboard_in_a_browser(model: dashboard.Model, browser, root: Path) -> None:
+def history_rows(page, key: str, want: list[list[str]] | None = None) -> list[list[str]]:
+    """The rows of a history table; given ``want``, waits (up to 20 s) for the page to show them
+    (each widget of the page is updated on its own)."""
+    deadline = time.monotonic() + 20
+    while True:
+        rows = page.locator(f"table[data-key={key}] tbody tr")
+        got = [rows.nth(i).locator("td").all_inner_texts() for i in range(rows.count())]
+        if want is None or got == want or time.monotonic() > deadline:
+            return got
+        page.wait_for_timeout(100)
+
+
+def expected_history(model: dashboard.Model, period: str, level: str = "province",
+                     unit: str = vocab.PROVINCE_CODE) -> list[list[str]]:
+    runs = dashboard.open_by_run(model.progress(period), level, unit)
+    return [[dashboard.fmt_date(r.as_of), *(dashboard.fmt_int(v) for v in r[1:])]
+            for r in runs.itertuples(index=False)]
+
+
+def test_dashboard_in_a_browser(model: dashboard.Model, browser, root: Path,
+                                history: Path) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     names = personal_names()
     texts = []
-    with voila(SAMPLE, root, cache=root / "cache", as_of=AS_OF, token=TOKEN) as url:
+    with voila(SAMPLE, root, cache=root / "cache", as_of=AS_OF, token=TOKEN,
+               history=history) as url:
         assert status_of(url.split("?")[0]) in (302, 403)  # the token is required
         page = new_page(browser, height=2600)
         page.goto(url)
@@ -164,6 +209,9 @@ def test_dashboard_in_a_browser(model: dashboard.Model, browser, root: Path) -> 
         assert period == "dau_nam"
         expected = expected_tiles(model, period)
         assert {k: tile(page, k) for k in expected} == expected
+        assert expected["schools_not_ready"] not in ("0", "–")  # the sample has entry errors
+        want = expected_history(model, period)
+        assert history_rows(page, "history", want) == want and len(want) == 1
         nxt = dashboard.next_deadline((t.deadlines for t in model.trackings.values()), AS_OF)
         deadline = page.locator("[data-key=deadline]").inner_text()
         assert nxt["date"].strftime("%d/%m/%Y") in deadline and f"còn {nxt['days_left']}" in deadline
@@ -180,6 +228,8 @@ def test_dashboard_in_a_browser(model: dashboard.Model, browser, root: Path) -> 
             "v => document.querySelector('.eduwb-tile[data-key=findings] .value').innerText"
             ".trim() === v", arg=expected["findings"])
         assert {k: tile(page, k) for k in expected} == expected
+        want = expected_history(model, "cuoi_nam")
+        assert history_rows(page, "history", want) == want
         texts.append(page.inner_text("body"))
 
         # a district's schools, then one school
@@ -192,6 +242,11 @@ def test_dashboard_in_a_browser(model: dashboard.Model, browser, root: Path) -> 
         shown = rows.nth(0).locator("td").all_inner_texts()
         assert shown[2] == want["status"].iloc[0]
         assert shown[4] == dashboard.fmt_int(want["findings"].iloc[0])
+        assert shown[5] == dashboard.fmt_int(want["check_errors"].iloc[0])
+        district = expected_tiles(model, "cuoi_nam", "696")
+        lines = expected_history(model, "cuoi_nam", "district", "696")
+        assert history_rows(page, "district-history", lines) == lines
+        assert {k: tile(page, k) for k in district} == district
         code = want.loc[want["sync_blocked"], "school_code"].iloc[0]
         select_starting(page, ".eduwb-school", code)
         page.wait_for_selector("table[data-key=gaps]")
@@ -210,7 +265,7 @@ def test_dashboard_in_a_browser(model: dashboard.Model, browser, root: Path) -> 
             link.click()
         assert download.value.suggested_filename == "sua_sai_lech_696_2021-2022_cuoi_nam.xlsx"
         assert Path(download.value.path()).read_bytes() == dashboard.fix_list_bytes(
-            model.snapshots["cuoi_nam"], "696", model.as_of)
+            model.snapshots["cuoi_nam"], "696", model.as_of, history)
         page.screenshot(path=str(ARTIFACTS / "dashboard_drill_down.png"))
         texts.append(page.inner_text("body"))
         assert page.locator("[data-key=error]").count() == 0

@@ -1,5 +1,5 @@
-"""The analyst's explorer: records behind a gap add up to it, accent-insensitive search, widgets
-driven without a browser, export."""
+"""The analyst's explorer: records behind a gap add up to it, accent-insensitive search, the records
+behind a data-entry check, past runs of the history, widgets driven without a browser, export."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 
 from eduwb import explore
 from eduwb.reconcile import reconcile
+from tests.days_history import DAYS, PERIOD, days_history
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 YEAR = "2021-2022"
@@ -62,7 +63,8 @@ def test_search_ignores_accents_and_case_but_not_words(rec696) -> None:
 
 
 def test_explorer_widgets_follow_the_selection_and_export(tmp_path: Path) -> None:
-    ex = explore.Explorer(SAMPLE, YEAR, period="cuoi_nam", district="689", out=tmp_path)
+    ex = explore.Explorer(SAMPLE, YEAR, period="cuoi_nam", district="689", out=tmp_path,
+                          history=tmp_path / "empty.duckdb")
     assert ex.unit == "689" and len(ex.state["gaps"])
     ex.district.value = "696"
     assert [v for _, v in ex.school.options][1:] == ["70696045", "70696090"]
@@ -81,7 +83,8 @@ def test_explorer_widgets_follow_the_selection_and_export(tmp_path: Path) -> Non
     path = ex.export()
     assert path == tmp_path / "escape.xlsx" and "escape.xlsx" in ex.message.value
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["Chênh lệch", "Bản ghi", "Tìm kiếm"]
+    assert book.sheetnames == ["Chênh lệch", "Bản ghi", "Tìm kiếm", "Kiểm tra nhập liệu"]
+    assert not (tmp_path / "empty.duckdb").exists()  # the history is only read
     assert book["Bản ghi"]["A1"].value == "Mã trường"
 
 
@@ -90,3 +93,76 @@ def test_export_selection_writes_numbers_as_numbers(tmp_path: Path) -> None:
     path = explore.export_selection({"Bảng": frame}, tmp_path / "x.xlsx")
     ws = openpyxl.load_workbook(path)["Bảng"]
     assert ws["B2"].value == 3 and ws["A2"].value == "Hòa"
+
+
+# --- data-entry checks: the records behind a rule -------------------------------------------------
+
+
+def test_rules_of_a_unit_count_its_findings(rec696) -> None:
+    rules = explore.check_rules(rec696, "696")
+    f = rec696.checks.findings
+    assert rules[["vnedu", "csdl"]].to_numpy().sum() == len(f)
+    for r in rules.itertuples(index=False):
+        mine = f[f["rule"] == r.rule]
+        assert (r.vnedu, r.csdl) == ((mine["system"] == "vnedu").sum(),
+                                     (mine["system"] == "csdl").sum())
+    school = explore.check_rules(rec696, "70696045")
+    assert school[["vnedu", "csdl"]].to_numpy().sum() == (f["school_code"] == "70696045").sum()
+
+
+def test_rule_records_are_the_records_behind_the_findings() -> None:
+    rec = reconcile(SAMPLE, YEAR, "cuoi_nam", district="689")
+    f = rec.checks.findings
+    missing = explore.rule_records(rec, "hs_thieu_thong_tin", "689")
+    want = f[f["rule"] == "hs_thieu_thong_tin"]
+    assert len(missing) == len(want)  # one record per finding: the pupil with a blank field
+    assert set(missing["school_code"]) == set(want["school_code"])
+    vnedu = explore.rule_records(rec, "hs_thieu_thong_tin", "689", "vnedu")
+    assert len(vnedu) == (want["system"] == "vnedu").sum() and set(vnedu["system"]) == {"vnEdu"}
+    # a class size that differs from the list: the class and its present pupils
+    size = f[f["rule"] == "lop_si_so_khong_khop"].iloc[0]
+    school, system = size["school_code"], size["system"]
+    rows = explore.rule_records(rec, "lop_si_so_khong_khop", school, system)
+    rows = rows[rows["detail"] == size["class_name"]]
+    present = int(dict(kv.split("=") for kv in size["value"].split(";"))["present"])
+    assert (rows["kind"] == "Học sinh").sum() == present
+    assert (rows["kind"] == "Lớp học").sum() == 1
+    assert set(rows["message"]) == {size["message"]}
+    assert explore.rule_records(rec, "hs_thieu_thong_tin", "70696045").empty  # not in 689
+
+
+# --- past runs ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def days(tmp_path_factory):
+    return days_history(tmp_path_factory.getbasetemp())
+
+
+def test_past_runs_count_what_each_run_held(days) -> None:
+    series = explore.read_history(days.store, YEAR, PERIOD, "689")
+    runs = explore.past_runs(series)
+    assert [d for d in runs["as_of"]] == list(DAYS) and set(runs["source"]) == {"Toàn tỉnh"}
+    truth = days.truth("progress.csv")
+    truth = truth[(truth["level"] == "district") & (truth["unit_code"] == "689")]
+    assert runs["discrepancies_open"].tolist() == truth["open"].astype(int).tolist()
+    assert runs["discrepancies_new"].tolist() == truth["new"].astype(int).tolist()
+    assert runs["discrepancies_fixed"].tolist() == truth["fixed"].astype(int).tolist()
+    last = explore.past_findings(series, int(runs["run_id"].iloc[0]), "discrepancies")
+    assert len(last) == runs["discrepancies_open"].iloc[0]
+    assert set(last["district_code"]) == {"689"} and (last["state"] == "new").all()
+    assert explore.past_findings(series, 999).empty
+
+
+def test_explorer_opens_a_past_run(days, tmp_path: Path) -> None:
+    ex = explore.Explorer(days.data(), YEAR, period=PERIOD, district="696", out=tmp_path,
+                          history=days.store)
+    runs = ex.state["runs"]
+    assert len(runs) == 3 and ex.run.value == int(runs["run_id"].iloc[-1])
+    first = ex.open_run(int(runs["run_id"].iloc[0]), "checks")
+    assert len(first) == runs["checks_open"].iloc[0] and set(first["district_code"]) == {"696"}
+    assert "<table" in ex.past_out.value and "<table" in ex.runs_out.value
+    ex.rule.value = ex.rule.options[0][1]
+    assert len(ex.state["rule_records"])
+    book = openpyxl.load_workbook(ex.export())
+    assert {"Kiểm tra nhập liệu", "Lần chạy trước"} <= set(book.sheetnames)

@@ -2,12 +2,15 @@
 
 The golden copies in ``tests/golden/`` are the notebooks executed by papermill on ``data/sample``
 with fixed parameters (``as_of`` so that deadlines do not move with the calendar), then stripped of
-timestamps, paths and widget state. Regenerate them after a deliberate change of the notebooks,
-eduwb or the sample: ``.venv/bin/python tests/test_notebooks.py --regenerate``.
+timestamps, paths and widget state. Their history store (``$EDUWB_HISTORY``) is made afresh for
+each run: the sample's end of year recorded once (:func:`golden_history`), as a first nightly batch
+leaves it. Regenerate them after a deliberate change of the notebooks, eduwb or the sample:
+``.venv/bin/python tests/test_notebooks.py --regenerate``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -22,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 GOLDEN = ROOT / "tests" / "golden"
 SANITIZE = NOTEBOOKS / "nbval_sanitize.cfg"
+GOLDEN_AS_OF = dt.date(2022, 5, 18)  # the sample's vnEdu end-of-year export date
 PARAMETERS = {
     "district_report": {"data": "../../data/sample", "as_of": "2022-06-01"},
     "explore": {"data": "../../data/sample"},
@@ -29,14 +33,34 @@ PARAMETERS = {
 
 
 def jupyter_env(tmp: Path) -> dict[str, str]:
-    """Environment variables that keep Jupyter, IPython, matplotlib and eduwb's cache in ``tmp``."""
+    """Environment variables that keep Jupyter, IPython, matplotlib, eduwb's cache and its default
+    history store (empty until something records into it) in ``tmp``."""
     env = {"HOME": tmp / "home", "JUPYTER_CONFIG_DIR": tmp / "jupyter" / "config",
            "JUPYTER_DATA_DIR": tmp / "jupyter" / "data",
            "JUPYTER_RUNTIME_DIR": tmp / "jupyter" / "runtime", "IPYTHONDIR": tmp / "ipython",
            "MPLCONFIGDIR": tmp / "mpl", "EDUWB_CACHE": tmp / "cache"}
     for path in env.values():
         path.mkdir(parents=True, exist_ok=True)
+    env["EDUWB_HISTORY"] = tmp / "history.duckdb"
     return {k: str(v) for k, v in env.items()}
+
+
+def golden_history(env: dict[str, str]) -> Path:
+    """The goldens' history store (``env``'s EDUWB_HISTORY): the sample's end of year recorded
+    once as a province run, dated GOLDEN_AS_OF (the sample's CSDL files carry no export date line,
+    so their date is the files' time, which a checkout sets)."""
+    from eduwb import store
+    from eduwb.history import record_run
+    from eduwb.history.record import scope_units
+
+    path = Path(env["EDUWB_HISTORY"])
+    snap = store.snapshot(ROOT / "data" / "sample", "2021-2022", "cuoi_nam",
+                          cache=env["EDUWB_CACHE"])
+    record_run(path, year=snap.year, period=snap.period, scope="province", as_of=GOLDEN_AS_OF,
+               fingerprint=store.fingerprint(snap.data, snap.year, snap.period),
+               findings=snap.finding_frames(), indicators=snap.indicators,
+               units=scope_units(snap.registry, None, snap.indicators))
+    return path
 
 
 def sanitise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -62,7 +86,9 @@ def regenerate() -> None:
     import papermill
 
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ.update(jupyter_env(Path(tmp)))
+        env = jupyter_env(Path(tmp))
+        os.environ.update(env)
+        golden_history(env)
         for name, params in PARAMETERS.items():
             target = GOLDEN / f"{name}.ipynb"
             papermill.execute_notebook(str(NOTEBOOKS / f"{name}.ipynb"), str(target),
@@ -78,6 +104,7 @@ def _code(nb: nbformat.NotebookNode) -> list[str]:
 
 def _nbval(paths: list[Path], tmp: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, **jupyter_env(tmp)}
+    golden_history(env)
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval",
          "--nbval-sanitize-with", str(SANITIZE), "--rootdir", str(tmp), "-c", os.devnull,

@@ -53,3 +53,33 @@ def test_district_cut_equals_the_province_rows(data: Path, tmp_path: Path) -> No
     assert set(units.loc[units["level"] == "district", "unit_code"]) == {"696"}
     tracking = cut.track()
     assert set(tracking.districts["district_code"]) == {"696"}
+
+
+def test_snapshot_carries_the_checks_and_cuts_them(data: Path, tmp_path: Path) -> None:
+    assert store.FORMAT >= 2  # snapshots cached without the checks are not read back
+    snap = store.snapshot(data, YEAR, "cuoi_nam", cache=tmp_path / "c")
+    full = reconcile(data, YEAR, "cuoi_nam").checks
+    assert snap.checks.frame.equals(full.frame)
+    assert snap.checks.skipped.equals(full.skipped)
+    assert snap.checks.by_school().equals(full.by_school())
+    again = store.snapshot(data, YEAR, "cuoi_nam", cache=tmp_path / "c")  # from the pickle
+    assert again.checks.frame.equals(full.frame)
+    cut = snap.for_district("689").checks
+    assert set(cut.frame["district_code"]) == {"689"} == set(cut.skipped["district_code"])
+    assert len(cut.frame) == (full.frame["district_code"] == "689").sum()
+    assert cut.not_ready() == [s for s in full.not_ready() if s.startswith("70689")]
+    assert list(snap.finding_frames()) == ["discrepancies", "checks"]
+
+
+def test_record_adds_one_run_then_nothing(data: Path, tmp_path: Path) -> None:
+    from eduwb.history import read_series
+
+    snap = store.snapshot(data, YEAR, "dau_nam", cache=tmp_path / "c")
+    history = tmp_path / "h.duckdb"
+    first = snap.record(history)
+    assert first.added and first.run.as_of == snap.as_of
+    assert first.run.fingerprint == store.fingerprint(data, YEAR, "dau_nam")
+    assert not snap.record(history).added
+    series = read_series(history, YEAR, "dau_nam")
+    assert len(series.runs) == 1 and series.kinds() == ("discrepancies", "checks")
+    assert len(series.findings(kind="checks")) == len(snap.checks.frame)

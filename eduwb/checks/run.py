@@ -3,6 +3,7 @@ findings (checks.csv), the rules not applied and why, and views for reports."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,6 +114,15 @@ class Checks:
         return (out.assign(_s=rank.to_numpy())
                 .sort_values(["Mã phòng GD", "Mã trường", "_s"], kind="stable")
                 .drop(columns="_s").reset_index(drop=True))
+
+    def for_district(self, district: str) -> Checks:
+        """The same checks limited to one district office's schools (findings, rules not
+        applied, schools checked)."""
+        def cut(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame[frame["district_code"] == district].reset_index(drop=True)
+
+        return dataclasses.replace(self, district=district, findings=cut(self.findings),
+                                   skipped=cut(self.skipped), schools=cut(self.schools))
 
     def not_ready(self) -> list[str]:
         """Schools with ``loi`` findings: not ready to sign."""

@@ -30,7 +30,7 @@ from eduwb.history.record import (
     record_run,
     unrecorded,
 )
-from eduwb.history.series import Series, read_series
+from eduwb.history.series import Series, current_states, read_series
 
 __all__ = [
     "AFTER_SIGNOFF_COLUMNS",
@@ -46,6 +46,7 @@ __all__ = [
     "after_signoff_table",
     "as_of",
     "changes_table",
+    "current_states",
     "default_path",
     "finding_ids",
     "overview",

@@ -302,6 +302,17 @@ def runs_of(con: duckdb.DuckDBPyConnection | None, year: str, period: str,
     return _dates(frame, "as_of")
 
 
+def period_runs(con: duckdb.DuckDBPyConnection | None, year: str, period: str) -> pd.DataFrame:
+    """The runs of one year and period in every scope (RUN_COLUMNS), by scope then oldest first:
+    what a view built from the history depends on."""
+    if con is None:
+        return empty_frame(RUN_COLUMNS)
+    frame = con.execute(
+        f"SELECT {', '.join(RUN_COLUMNS)} FROM runs WHERE year = ? AND period = ? "
+        "ORDER BY scope, as_of, run_id", [year, period]).df()
+    return _dates(frame, "as_of")
+
+
 def scopes(con: duckdb.DuckDBPyConnection | None, year: str, period: str) -> list[str]:
     """The scopes that have runs of a year and period."""
     if con is None:

@@ -288,9 +288,12 @@ def progress_report(
     history: Path | str | None = None,
     source: str = "auto",
     timeout: float | None = None,
+    changes: bool = True,
 ) -> ProgressReport:
     """Progress of one period (the province, or one district) from the history at ``history``
-    (default :func:`eduwb.history.default_path`), with the signatures of ``DATA/danh_muc``."""
+    (default :func:`eduwb.history.default_path`), with the signatures of ``DATA/danh_muc``.
+    ``changes=False`` leaves changes.csv empty (views that show counts only do not read the
+    findings of the last two runs)."""
     from eduwb.errors import RegistryError
     from eduwb.load import check_year_period
     from eduwb.registry import load_registry
@@ -310,15 +313,19 @@ def progress_report(
     ids = series.run_ids()
     # Each kind against the previous run that holds it (a `check` run holds checks only).
     of_kind = {k: series.run_ids_of(k) for k in series.kinds()}
-    last = {k: series.findings(runs[-1], k) for k, runs in of_kind.items()}
-    previous = ({k: series.findings(runs[-2], k) for k, runs in of_kind.items() if len(runs) > 1}
-                if any(len(runs) > 1 for runs in of_kind.values()) else None)
-    changes = changes_table(last, previous)
+    if changes:
+        last = {k: series.findings(runs[-1], k) for k, runs in of_kind.items()}
+        previous = ({k: series.findings(runs[-2], k) for k, runs in of_kind.items()
+                     if len(runs) > 1} if any(len(runs) > 1 for runs in of_kind.values())
+                    else None)
+        changed = changes_table(last, previous)
+    else:
+        changed = db.empty_frame(CHANGE_COLUMNS)
     latest_units = series.units[series.units["run_id"] == ids[-1]]
     try:
         ledger = read_ledger(data, registry)
     except RegistryError as exc:  # the rest of the report goes on
-        return ProgressReport(series, progress, changes, db.empty_frame(AFTER_SIGNOFF_COLUMNS),
+        return ProgressReport(series, progress, changed, db.empty_frame(AFTER_SIGNOFF_COLUMNS),
                               db.empty_frame(("level", "unit_code", "signed_on")),
                               (f"changes after signing: {exc}",))
     signed = signatures(ledger, year, period, latest_units)
@@ -329,7 +336,7 @@ def progress_report(
         wanted = sorted({int(counted["run_id"].iloc[-1]),
                          *(int(r) for r in signed_runs(counted, signed).dropna())})
         after = after_signoff_table(counted, series.indicators(wanted), signed)
-    return ProgressReport(series, progress, changes, after, signed)
+    return ProgressReport(series, progress, changed, after, signed)
 
 
 def _day(value: dt.date) -> str:

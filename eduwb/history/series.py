@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from eduwb.history import db
-from eduwb.history.ids import HISTORY_COLUMNS, KINDS
+from eduwb.history.ids import HISTORY_COLUMNS, KINDS, finding_ids
 
 PRESENCE_COLUMNS = ("run_id", "kind", "finding_id", "district_code", "school_code", "state",
                     "first_seen")
@@ -159,3 +159,33 @@ def read_series(path: Path | str, year: str, period: str, district: str | None =
         found = db.presence(con, ids, cut)
         units = db.unit_rows(con, ids, cut)
     return Series(path, year, period, scope, chosen, runs, annotate(found, runs), units, timeout)
+
+
+def current_states(series: Series, kind: str, frame: pd.DataFrame,
+                   as_of: dt.date | None) -> pd.DataFrame:
+    """finding_id, state and first_seen of the findings of ``frame`` (the kind's file columns: the
+    data as it is now, recorded or not), against ``series``; same index as ``frame``.
+
+    When the latest run that holds ``kind`` has exactly these findings, they are that run's
+    states. Otherwise the data are taken as the run after it: a finding that run holds is
+    ``open`` with its ``first_seen``; any other is ``new``, first seen ``as_of``. With no run of
+    the kind, state and first_seen are empty (None): nothing to compare with.
+    """
+    columns = [c for c in KINDS[kind].columns if c in frame]
+    ids = finding_ids(kind, frame[columns]) if len(frame) else pd.Series([], dtype=object)
+    ids.index = frame.index
+    out = pd.DataFrame({"finding_id": ids, "state": None, "first_seen": None},
+                       index=frame.index).astype(object)
+    runs = series.run_ids_of(kind)
+    if not runs:
+        return out
+    held = series.presence[(series.presence["run_id"] == runs[-1])
+                           & (series.presence["kind"] == kind)].set_index("finding_id")
+    if set(held.index) == set(ids):
+        out["state"] = ids.map(held["state"])
+        out["first_seen"] = ids.map(held["first_seen"])
+        return out
+    first = ids.map(held["first_seen"])
+    out["state"] = np.where(first.notna(), "open", "new")
+    out["first_seen"] = first.where(first.notna(), as_of).astype(object)
+    return out

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from eduwb import batch, notebook
+from eduwb.checks import RULE_IDS
 from eduwb.notebook import SECTIONS, report_of
 from eduwb.reconcile import reconcile
 from eduwb.store import from_reconciliation
@@ -40,7 +41,8 @@ def _text(page: str) -> str:
 def test_no_notebook_dump(page: str) -> None:
     text = _text(page)
     assert "rows ×" not in text and "columns" not in text  # no DataFrame size footer
-    assert "…" not in text and "..." not in text  # nothing cut
+    # nothing cut: no cell ends with an ellipsis (the checks' actions use "..." inside a text)
+    assert not re.search(r"(…|\.\.\.)\s*</t[dh]>", page)
     assert 'class="dataframe' not in page  # no pandas table with its index column
     assert "Đối chiếu số liệu tiểu học vnEdu – CSDL ngành: báo cáo của phòng" not in text  # notebook-only
     tables = re.findall(r'<table class="eduwb-table".*?</table>', page, flags=re.S)
@@ -52,7 +54,9 @@ def test_no_notebook_dump(page: str) -> None:
 def test_codes_are_words(page: str) -> None:
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", page)
     for code in ("only_in_vnedu", "field_mismatch", "duplicate_in_csdl", "student", "staff",
-                 "ht", "cht", "htt", "F", "M", "True", "False", "on_time", "late", "khong"):
+                 "ht", "cht", "htt", "F", "M", "True", "False", "on_time", "late", "khong",
+                 "loi", "canh_bao", "new", "open", "vnedu", "csdl", "discrepancies", "checks",
+                 *RULE_IDS):
         assert code not in cells, code
     assert not any(re.fullmatch(r"\d{4}-\d{2}-\d{2}", c) for c in cells)  # dates dd/mm/yyyy
     assert "Thông tin khác nhau" in page and "Học sinh" in page

@@ -126,11 +126,14 @@ def test_dashboard_and_explorer_escape_every_value(data: Path, result, tmp_path:
     for code in ("70689015", "70689026"):
         board.school.value = code
         pages += [w.value for w in (board.schools, board.school_view, board.tiles, board.heatmap,
-                                    board.title, board.message)]
+                                    board.title, board.message, board.history,
+                                    board.district_view)]
     board._on_make_file(None)
     pages.append(board.download.value)
     explorer = Explorer(data, YEAR, period=PERIOD, district="689", out=tmp_path)
     explorer.search("an")
-    pages += [explorer.gaps_out.value, explorer.records_out.value, explorer.people_out.value]
+    pages += [explorer.gaps_out.value, explorer.records_out.value, explorer.people_out.value,
+              explorer.rules_out.value, explorer.rule_out.value, explorer.runs_out.value,
+              explorer.past_out.value]
     text = "\n".join(pages)
     assert not MARKUP.search(text), MARKUP.search(text)
