@@ -11,6 +11,7 @@ AS_OF ?= 2022-06-01
 DASHBOARD_AS_OF ?= 2021-09-17
 DEMO_DAYS ?= $(DEMO_OUT)/days
 DEMO_HISTORY ?= $(DEMO_OUT)/history.duckdb
+DAYS_HISTORY ?= $(DEMO_DAYS)/history.duckdb
 REPORTS ?= reports
 SERVE ?= 1
 
@@ -27,24 +28,24 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv and install eduwb with its test tools
 
-demo: setup  ## set up; generate the province sample; reconcile, track and report every period; serve the dashboard
+demo: setup  ## set up; generate the province sample; reconcile, check, track and report every period; replay three export days; serve the dashboard
 	@test -f $(DEMO_DATA)/danh_muc/truong.xlsx || $(VENV)/bin/eduwb sample $(DEMO_DATA) --size province
 	@for p in dau_nam cuoi_hk1 cuoi_nam; do \
-	  $(VENV)/bin/eduwb -q reconcile $(DEMO_DATA) --year $(YEAR) --period $$p --out $(DEMO_OUT)/$(YEAR)/$$p --no-history 2>/dev/null; \
+	  $(VENV)/bin/eduwb -q reconcile $(DEMO_DATA) --year $(YEAR) --period $$p --out $(DEMO_OUT)/$(YEAR)/$$p --history $(DEMO_HISTORY) 2>/dev/null; \
 	  test $$? -le 1 || exit 2; \
 	  $(VENV)/bin/eduwb -q status $(DEMO_DATA) --year $(YEAR) --period $$p --as-of $(AS_OF) --out $(DEMO_OUT)/$(YEAR)/$$p > /dev/null || exit $$?; \
 	done
 	@echo "Results (CSV + Excel): $(DEMO_OUT)/$(YEAR)/<period>/"
 	@test -d $(DEMO_DAYS)/data || $(PY) -m eduwb.sample.days $(DEMO_DAYS)/data --size province --sample $(DEMO_DATA)
 	@for d in $$(ls $(DEMO_DAYS)/data | grep -v '^_'); do \
-	  $(VENV)/bin/eduwb -q reconcile $(DEMO_DAYS)/data/$$d --year $(YEAR) --period dau_nam --history $(DEMO_HISTORY) --out $(DEMO_DAYS)/$$d > /dev/null 2>&1; \
+	  $(VENV)/bin/eduwb -q reconcile $(DEMO_DAYS)/data/$$d --year $(YEAR) --period dau_nam --history $(DAYS_HISTORY) --out $(DEMO_DAYS)/$$d > /dev/null 2>&1; \
 	  test $$? -le 1 || exit 2; \
-	done; $(VENV)/bin/eduwb -q progress $(DEMO_DAYS)/data/$$d --year $(YEAR) --period dau_nam --history $(DEMO_HISTORY) --out $(DEMO_DAYS)/progress
-	@$(VENV)/bin/eduwb batch $(DEMO_DATA) --year $(YEAR) --as-of $(AS_OF) --out $(REPORTS); test $$? -le 1
+	done; $(VENV)/bin/eduwb -q progress $(DEMO_DAYS)/data/$$d --year $(YEAR) --period dau_nam --history $(DAYS_HISTORY) --out $(DEMO_DAYS)/progress
+	@$(VENV)/bin/eduwb batch $(DEMO_DATA) --year $(YEAR) --as-of $(AS_OF) --out $(REPORTS) --history $(DEMO_HISTORY); test $$? -le 1
 	@echo "District reports: $(REPORTS)/index.html"
 	@if [ "$(SERVE)" = "1" ]; then \
 	  echo "Bảng điều hành trên dữ liệu mẫu (Ctrl+C để dừng):"; \
-	  $(VENV)/bin/eduwb dashboard data/sample --port 8866 --as-of $(DASHBOARD_AS_OF); \
+	  $(VENV)/bin/eduwb dashboard $(DEMO_DATA) --port 8866 --as-of $(DASHBOARD_AS_OF) --history $(DEMO_HISTORY); \
 	fi
 
 golden: setup  ## re-execute the notebooks' golden copies (after a deliberate change)

@@ -20,6 +20,7 @@ from eduwb.console import OneLineFormatter, one_line
 from eduwb.errors import EduwbError
 
 EXIT_OK, EXIT_FOUND, EXIT_FAILED = 0, 1, 2
+SHOWN_SCHOOLS = 10  # schools listed on the terminal; the files hold them all
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -427,8 +428,11 @@ def _print_checks(checks) -> None:
     blocked = checks.by_school()
     blocked = blocked[~blocked["ready"]]
     if len(blocked):
-        print(f"Trường chưa đủ điều kiện ký (còn lỗi nhập liệu): {len(blocked)}")
-        for r in blocked.itertuples(index=False):
+        print(f"Trường chưa đủ điều kiện ký (còn lỗi nhập liệu): {len(blocked)}"
+              + (f"; nhiều lỗi nhất ({SHOWN_SCHOOLS} trường đầu, đủ danh sách trong checks.csv):"
+                 if len(blocked) > SHOWN_SCHOOLS else ""))
+        worst = blocked.sort_values(["loi", "school_code"], ascending=[False, True], kind="stable")
+        for r in worst.head(SHOWN_SCHOOLS).itertuples(index=False):
             print(f"  {r.school_code}: {r.loi} lỗi, {r.canh_bao} cảnh báo")
 
 
