@@ -36,7 +36,7 @@ from typing import Any
 from eduwb import store, vocab
 from eduwb.console import one_line
 from eduwb.errors import ParameterError
-from eduwb.load import check_year_period
+from eduwb.load import check_period_folder, check_year_period
 from eduwb.notebook import check_parameters, notebook_file
 from eduwb.registry import load_registry
 
@@ -154,6 +154,7 @@ def run_batch(
     started = time.perf_counter()
     notebook = notebook_file(NOTEBOOK) if notebook is None else notebook
     data, out, notebook = Path(data).resolve(), Path(out).resolve(), Path(notebook).resolve()
+    asked = periods is not None
     periods = list(periods or vocab.PERIODS)
     for period in periods:
         check_year_period(year, period)
@@ -161,6 +162,18 @@ def run_batch(
         raise ParameterError(f"notebook {notebook} not found")
     if not data.is_dir():
         raise ParameterError(f"data folder {data} does not exist")
+    warnings: list[str] = []
+    # A period asked for must have its folder; of the default three, those not exported yet
+    # (cuối năm in January) are left out with a warning. A missing school year is an error.
+    for period in list(periods):
+        try:
+            check_period_folder(data, year, period)
+        except ParameterError as exc:
+            if asked or not (data / year).is_dir() or len(periods) == 1:
+                raise
+            periods.remove(period)
+            warnings.append(f"{vocab.PERIOD_LABELS[period]}: chưa có dữ liệu xuất, bỏ qua "
+                            f"({one_line(exc)})")
     try:  # before any worker starts (a worker that cannot write its log breaks the pool)
         (out / ".logs").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -185,7 +198,6 @@ def run_batch(
     snap_seconds: dict[str, float] = {}
     outcomes: dict[tuple[str, str], Outcome] = {}
     ready: dict[str, str] = {}  # period → "" (snapshot cached) or why it could not be made
-    warnings: list[str] = []
     with contextlib.ExitStack() as stack:
         pool = None
         if unrecorded:  # first the history, so that each report's stamp sees the run it reads
