@@ -28,7 +28,7 @@ from eduwb.registry import Registry
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2  # bump when the stored layout changes (2: the data-entry checks)
+FORMAT = 3  # bump when the stored layout changes (2: the data-entry checks; 3: export files)
 HEAD_COLUMNS = ("system", "school_code", "file", "row", "position", "staff_status", "full_name")
 
 
@@ -38,7 +38,9 @@ class Snapshot:
 
     ``findings``: discrepancies.csv columns; ``indicators``: indicators.csv; ``load_report`` and
     ``rejected``: as written by `eduwb reconcile`; ``heads``: the principals in the staff lists
-    (for tracking's "who must act"); ``checks``: the data-entry checks of each system
+    (for tracking's "who must act"); ``file_schools``: which schools each export file stands for
+    (:meth:`eduwb.load.Period.export_files`: a district-level file stands for each of its
+    schools); ``checks``: the data-entry checks of each system
     (:class:`eduwb.checks.Checks`: checks.csv as ``checks.frame``, the rules not applied as
     ``checks.skipped``, per-school counts as ``checks.by_school()``; its ``records()`` needs the
     pupil records, which a snapshot does not keep).
@@ -55,6 +57,14 @@ class Snapshot:
     rejected: pd.DataFrame
     heads: pd.DataFrame
     checks: Checks | None = None
+    file_schools: pd.DataFrame | None = None
+
+    def export_files(self) -> pd.DataFrame:
+        """Every readable export of a list and the school it stands for (as a period's)."""
+        if self.file_schools is not None:
+            return self.file_schools
+        rep = self.load_report
+        return rep[rep["school_code"] != ""].assign(rows=rep["rows_read"])
 
     @property
     def as_of(self) -> dt.date | None:
@@ -97,6 +107,12 @@ class Snapshot:
         """The same results limited to one district office (its schools and its own rows)."""
         schools = set(self.registry.schools_of(district)["school_code"])
         rep_school = self.load_report["school_code"].map(self.registry.current)
+        exports = self.export_files()
+        mine = exports["school_code"].map(self.registry.current).isin(schools)
+        # the district's files: its schools' own, and district-level files listing its schools
+        files = set(self.load_report.loc[rep_school.isin(schools), "file"]) | set(
+            exports.loc[mine, "file"])
+        in_files = self.load_report["file"].isin(files)
         ind = self.indicators
         keep_ind = ((ind["level"] == "school") & ind["unit_code"].isin(schools)) | (
             (ind["level"] == "district") & (ind["unit_code"] == district))
@@ -106,9 +122,9 @@ class Snapshot:
             findings=self.findings[self.findings["district_code"] == district].reset_index(
                 drop=True),
             indicators=ind[keep_ind].reset_index(drop=True),
-            load_report=self.load_report[rep_school.isin(schools)].reset_index(drop=True),
-            rejected=self.rejected[self.rejected["file"].isin(
-                self.load_report.loc[rep_school.isin(schools), "file"])].reset_index(drop=True),
+            load_report=self.load_report[in_files].reset_index(drop=True),
+            rejected=self.rejected[self.rejected["file"].isin(files)].reset_index(drop=True),
+            file_schools=exports[mine].reset_index(drop=True),
             heads=self.heads[self.heads["school_code"].isin(schools)].reset_index(drop=True),
             checks=None if self.checks is None else self.checks.for_district(district),
         )
@@ -128,7 +144,8 @@ def from_reconciliation(result: Reconciliation) -> Snapshot:
     heads = staff[staff["position"] == "Hiệu trưởng"][list(HEAD_COLUMNS)].reset_index(drop=True)
     return Snapshot(period.data, period.year, period.period, period.district, period.registry,
                     result.discrepancies.reset_index(drop=True), result.indicators,
-                    period.load_report, period.rejected, heads, result.checks)
+                    period.load_report, period.rejected, heads, result.checks,
+                    period.export_files())
 
 
 def fingerprint(data: Path | str, year: str, period: str) -> str:

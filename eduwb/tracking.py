@@ -289,7 +289,7 @@ def _exports(loaded: Any, registry: Registry) -> dict[tuple[str, str], tuple[int
     out: dict[tuple[str, str], tuple[int, dt.date | None]] = {}
     if loaded is None:
         return out
-    rep = loaded.export_files() if hasattr(loaded, "export_files") else loaded.load_report
+    rep = loaded.export_files()
     rep = rep[rep["kind"].isin(vocab.LIST_KINDS) & (rep["school_code"] != "")]
     dates = rep["export_date"] if "export_date" in rep else pd.Series(None, index=rep.index)
     groups: dict[tuple[str, str], tuple[set[str], list[dt.date]]] = {}

@@ -83,3 +83,36 @@ def test_record_adds_one_run_then_nothing(data: Path, tmp_path: Path) -> None:
     series = read_series(history, YEAR, "dau_nam")
     assert len(series.runs) == 1 and series.kinds() == ("discrepancies", "checks")
     assert len(series.findings(kind="checks")) == len(snap.checks.frame)
+
+
+def test_a_district_cut_keeps_the_district_level_files_of_its_schools(tmp_path: Path,
+                                                                      monkeypatch) -> None:
+    """A district-level export (school code empty in the load report) stands for its schools in
+    a district's snapshot too: its file is in the district's load report, and tracking counts
+    the lists its schools exported through it, as for the whole province."""
+    from eduwb import sample
+    from eduwb.load import load_period
+    from eduwb.reconcile import reconcile_period
+
+    monkeypatch.setitem(sample.P_DISTRICT, "tiny", 0.3)
+    data = tmp_path / "data"
+    sample.generate(data, size="tiny")
+    period = load_period(data, YEAR, "dau_nam")
+    rep = period.load_report
+    district_files = rep[(rep["school_code"] == "") & rep["kind"].isin(["students", "staff",
+                                                                         "classes", "facilities"])]
+    assert len(district_files)
+    whole = store.from_reconciliation(reconcile_period(period))
+    as_of = whole.as_of
+    everyone = whole.track(as_of).schools.set_index("school_code")
+    for district in sorted(set(period.registry.schools["district_code"])):
+        cut = whole.for_district(district)
+        mine = cut.track(as_of).schools.set_index("school_code")
+        cols = ["vnedu_lists", "csdl_lists"]
+        assert mine[cols].equals(everyone.loc[mine.index, cols]), district
+        files = set(cut.load_report["file"])
+        listed = cut.export_files()
+        assert set(listed["file"]) <= files
+    assert set(district_files["file"]) <= {
+        f for d in set(period.registry.schools["district_code"])
+        for f in whole.for_district(d).load_report["file"]}
