@@ -41,13 +41,10 @@ def _timed(func, runs: int = RUNS) -> tuple[float, float, object]:
 
 
 def bench_province() -> None:
-    import importlib
-
     from eduwb import checks, vocab
+    from eduwb import pipeline as rec
     from eduwb.checks import previous
     from eduwb.load import load_period
-
-    rec = importlib.import_module("eduwb.reconcile")  # the package re-exports a function so named
 
     if not (PROVINCE / YEAR).is_dir():
         print(f"generating {PROVINCE} (eduwb sample --size province) ...", flush=True)

@@ -11,7 +11,7 @@ Usage::
    birth date (a whole school's dates defaulted to one day): the date block holds rows² pairs and
    is not scored; the given-name block links them.
 3. **province**: ``eduwb reconcile`` on each period of ``data/province`` (generated when missing),
-   and, in one process, the load + reconcile and ``write_outputs`` (the five files; the workbook
+   and, in one process, the load + reconcile and ``Reconciliation.write`` (the five files; the workbook
    alone) timed apart.
 
 Each command runs in its own process; its peak memory is the process's maximum resident set size.
@@ -85,14 +85,14 @@ def bench_crowded(rows: int) -> None:
 
 
 SPLIT = """
-import importlib, sys, time
+import sys, time
 t0 = time.perf_counter()
-rec = importlib.import_module("eduwb.reconcile")
+from eduwb import pipeline as rec
 from eduwb import report
 t1 = time.perf_counter()
 result = rec.reconcile(sys.argv[1], sys.argv[2], sys.argv[3])
 t2 = time.perf_counter()
-rec.write_outputs(result, sys.argv[4])
+result.write(sys.argv[4])
 t3 = time.perf_counter()
 report.write_workbook(result, sys.argv[4] + "/again.xlsx")
 t4 = time.perf_counter()
@@ -118,7 +118,7 @@ def bench_province() -> None:
                              check=True).stdout.split()
         imports, rec, write, book, cells = out
         print(f"province   dau_nam in one process: imports {imports} s, load + reconcile {rec} s, "
-              f"write_outputs {write} s (reconciliation.xlsx alone {book} s, "
+              f"Reconciliation.write {write} s (reconciliation.xlsx alone {book} s, "
               f"{int(cells):,} cells in the tables)", flush=True)
     for _i in range(3):
         seconds, _, _ = run([*EDUWB, "--help"])

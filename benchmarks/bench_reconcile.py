@@ -53,7 +53,7 @@ def bench_province() -> None:
 
     from eduwb.compare import PEOPLE_COMPARED
     from eduwb.load import load_period
-    from eduwb.reconcile import reconcile_period
+    from eduwb.pipeline import reconcile_period
 
     if not (PROVINCE / YEAR).is_dir():
         print(f"generating {PROVINCE} (eduwb sample --size province) ...", flush=True)

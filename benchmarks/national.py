@@ -368,7 +368,7 @@ def run(pupils: int) -> dict:
     """Reconcile the cached period; time, memory and stage times."""
     import importlib
 
-    rec = importlib.import_module("eduwb.reconcile")  # the package re-exports a function of that name
+    from eduwb import pipeline as rec
 
     if not (folder(pupils) / "facilities.parquet").exists():
         subprocess.run([sys.executable, __file__, "gen", "--pupils", str(pupils)], check=True)

@@ -39,7 +39,7 @@ def main(argv: list[str]) -> int:
             print(f"{period}: load {t1 - t0:.1f} s, checks {t2 - t1:.2f} s, "
                   f"{len(checks.findings)} findings, {len(checks.skipped)} not applied", flush=True)
             frames.append(checks.frame)
-    s = score_checks(frames, data, YEAR, RULE_IDS)
+    s = score_checks(data, frames, YEAR, RULE_IDS)
     print(s.table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
     for name, rows in (("missed", s.missed), ("spurious", s.spurious)):
         if len(rows):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from eduwb import vocab
 from eduwb.load import load_period
-from eduwb.reconcile import reconcile_period
+from eduwb.pipeline import reconcile_period
 from eduwb.score import score
 
 YEAR = "2021-2022"
@@ -35,7 +35,7 @@ def main(argv: list[str]) -> int:
         results.append(reconcile_period(loaded))
         t2 = time.perf_counter()
         print(f"{period}: load {t1 - t0:.1f} s, reconcile {t2 - t1:.1f} s", flush=True)
-    s = score(results, data)
+    s = score(data, results)
     print(s.table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
     print(f"indicator rows with explained != diff: {s.unexplained_rows}")
     print(f"hs_tong mismatches against the truth: {s.hs_tong_mismatches}")

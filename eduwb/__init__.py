@@ -10,9 +10,6 @@ dashboard server do not pay for pandas and the pipeline.
 from __future__ import annotations
 
 import importlib
-import sys
-import types
-from typing import Any
 
 # name → module that defines it
 _FACADE: dict[str, str] = {
@@ -26,8 +23,8 @@ _FACADE: dict[str, str] = {
     "write_school_form": "eduwb.forms",
     "Period": "eduwb.load",
     "load_period": "eduwb.load",
-    "Reconciliation": "eduwb.reconcile",
-    "reconcile": "eduwb.reconcile",
+    "Reconciliation": "eduwb.pipeline",
+    "reconcile": "eduwb.pipeline",
     "Registry": "eduwb.registry",
     "load_registry": "eduwb.registry",
     "Snapshot": "eduwb.store",
@@ -40,30 +37,13 @@ __all__ = sorted([*_FACADE, "__version__"])
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name in _FACADE:
         value = getattr(importlib.import_module(_FACADE[name]), name)
-        if name != "reconcile":  # see _Package
-            globals()[name] = value
+        globals()[name] = value
         return value
     raise AttributeError(f"module 'eduwb' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *_FACADE})
-
-
-class _Package(types.ModuleType):
-    """``eduwb.reconcile`` is the function of the facade, although a submodule has the same name
-    (importing a submodule sets it as an attribute of the package; this property ignores that)."""
-
-    @property
-    def reconcile(self) -> Any:
-        return importlib.import_module("eduwb.reconcile").reconcile
-
-    @reconcile.setter
-    def reconcile(self, value: Any) -> None:
-        pass
-
-
-sys.modules[__name__].__class__ = _Package

@@ -158,9 +158,9 @@ def rule_deadlines(year: str, period: str) -> Deadlines:
     return Deadlines(year, period, vnedu, working_days_after(vnedu, EQMS_WORKING_DAYS))
 
 
-def deadlines(year: str, period: str, data: Path | str | None = None) -> Deadlines:
+def deadlines(data: Path | str | None, year: str, period: str) -> Deadlines:
     """The deadlines of a period: ``DATA/danh_muc/ky_bao_cao.xlsx`` when it lists the period, else
-    the rule."""
+    the rule (:func:`rule_deadlines`; also when ``data`` is None)."""
     rule = rule_deadlines(year, period)
     if data is None:
         return rule

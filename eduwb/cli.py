@@ -291,7 +291,7 @@ def _report_problems(period) -> None:
 
 def _reconcile(args: argparse.Namespace) -> int:
     from eduwb.cache import cache_root
-    from eduwb.reconcile import reconcile, write_outputs
+    from eduwb.pipeline import reconcile
 
     if not args.data.is_dir():
         print(f"eduwb: data folder {args.data} does not exist", file=sys.stderr)
@@ -305,7 +305,7 @@ def _reconcile(args: argparse.Namespace) -> int:
     if result.checks is not None:
         findings["checks"] = result.checks.frame
     recorded, problem = _record(args, result.period, findings, result.indicators)
-    write_outputs(result, out, recorded)
+    result.write(out, recorded)
     counts = result.findings.groupby("category").size()
     print(f"{args.year} {vocab.PERIOD_LABELS[args.period]}"
           + (f", phòng {args.district}" if args.district else "")
@@ -377,7 +377,6 @@ def _check(args: argparse.Namespace) -> int:
     from eduwb.cache import cache_root
     from eduwb.checks import run_checks
     from eduwb.load import load_period
-    from eduwb.reconcile import write_checks
     from eduwb.report import write_csv
 
     if not args.data.is_dir():
@@ -395,7 +394,7 @@ def _check(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     out = args.out or Path("out") / args.year / args.period
     recorded, problem = _record(args, period, {"checks": checks.frame})
-    write_checks(checks, out, recorded)
+    checks.write(out, recorded)
     write_csv(period.load_report, out / "load_report.csv")
     write_csv(period.rejected, out / "rejected_rows.csv")
     print(f"{args.year} {vocab.PERIOD_LABELS[args.period]}"
@@ -446,7 +445,7 @@ def _status(args: argparse.Namespace) -> int:
     result = None
     if not args.no_load:
         from eduwb.cache import cache_root
-        from eduwb.reconcile import reconcile
+        from eduwb.pipeline import reconcile
 
         result = reconcile(args.data, args.year, args.period, district=args.district,
                            progress=None if args.quiet else logging.getLogger("eduwb").debug,

@@ -1,6 +1,6 @@
 """The analyst's explorer (``notebooks/explore.ipynb``): from a gap in a total to the records behind it.
 
-Pure functions over a :class:`eduwb.reconcile.Reconciliation` (unit-tested without a browser), and
+Pure functions over a :class:`eduwb.pipeline.Reconciliation` (unit-tested without a browser), and
 :class:`Explorer`, which wires them to ipywidgets: pick a period, district, school and indicator; see
 the indicator's cells with their gaps; pick a cell and list the pupils (or staff, classes,
 facilities) whose findings make its gap; search a pupil or teacher by name without accents; list
@@ -29,7 +29,7 @@ from eduwb import explain, indicators, text, vocab
 from eduwb.compare import FIELD_LABELS
 from eduwb.errors import EduwbError
 from eduwb.history import KINDS, Series
-from eduwb.reconcile import Reconciliation, reconcile
+from eduwb.pipeline import Reconciliation, reconcile
 
 RECORD_COLUMNS: dict[str, str] = {
     "school_code": "Mã trường",

@@ -21,7 +21,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from types import MappingProxyType
-from typing import Any
 
 from eduwb import values, vocab
 
@@ -59,7 +58,7 @@ class Field:
     name: str
     kinds: tuple[str, ...]
     label: str
-    parser: Callable[[Any], Any]
+    parser: Callable[[object], object]
     aliases: Headers = ()
     by_system: Mapping[str, Headers] = field(default_factory=dict)
     canonical: bool = True
@@ -239,7 +238,7 @@ def identity(kind: str) -> tuple[str, ...]:
     return tuple(f.name for f in CATALOGUE if kind in f.identity)
 
 
-def parser(name: str) -> Callable[[Any], Any] | None:
+def parser(name: str) -> Callable[[object], object] | None:
     """The parser of a field (None for a name that is not a field)."""
     f = BY_NAME.get(name)
     return f.parser if f is not None else None

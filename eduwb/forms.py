@@ -191,7 +191,7 @@ def office_name(district_name: str | None, code: str) -> str:
 
 def write_district_form(result: Any, district: str, path: Path | str) -> Path:
     """The district office's form (rows = schools, vnEdu figures, totals; signed by TRƯỞNG PHÒNG)
-    for a :class:`eduwb.reconcile.Reconciliation`; A4 landscape."""
+    for a :class:`eduwb.pipeline.Reconciliation`; A4 landscape."""
     period = result.period
     reg = period.registry
     table = district_table(result.indicators, reg, district, period.period)

@@ -423,7 +423,7 @@ def _facility_records(
     }
 
 
-def frame(kind: str, parts: list[dict[str, list[Any]]]) -> pd.DataFrame:
+def frame(kind: str, parts: list[dict[str, list[object]]]) -> pd.DataFrame:
     """One canonical table from the column lists of many files, with stable dtypes: text as
     ``str`` (missing = NA), dates as objects (``datetime.date`` or None), counts as ``Int64``,
     flags as ``boolean``."""

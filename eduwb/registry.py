@@ -188,7 +188,7 @@ class _RegistrySheet:
 
 def read_sheet(
     path: Path, headers: dict[str, tuple[str, ...]], *, required: tuple[str, ...] = ()
-) -> list[dict[str, Any]]:
+) -> list[dict[str, object]]:
     """Rows of the first sheet of a small registry workbook as dicts keyed by canonical field.
 
     The header is the first row (of the first 15) that names every required field; title rows

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from eduwb import text, vocab
-from eduwb.reconcile import Reconciliation
+from eduwb.pipeline import Reconciliation
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def truth_discrepancies(data: Path, year: str, period: str) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 
-def score(results: list[Reconciliation], data: Path) -> Score:
+def score(data: Path, results: list[Reconciliation]) -> Score:
     """Compare findings with the truth over several periods."""
     found: Counter = Counter()
     truth: Counter = Counter()
@@ -120,7 +120,7 @@ class CheckScore:
     spurious: pd.DataFrame
 
 
-def score_checks(found_frames: list[pd.DataFrame], data: Path, year: str,
+def score_checks(data: Path, found_frames: list[pd.DataFrame], year: str,
                  rules: tuple[str, ...]) -> CheckScore:
     """Compare checks.csv frames (one per period) with the truth, as multisets of
     (period, system, school, rule, field, record key)."""

@@ -72,7 +72,7 @@ class CappedKernelManager(AsyncMappingKernelManager):
                              self.pages())
             raise HTTPError(503, "too many kernels", reason=BUSY_MESSAGE)
 
-    async def start_kernel(self, *, kernel_id: str | None = None, **kwargs: Any) -> str:  # type: ignore[override]
+    async def start_kernel(self, *, kernel_id: str | None = None, **kwargs: object) -> str:  # type: ignore[override]
         if kernel_id is not None and kernel_id in self:
             return await super().start_kernel(kernel_id=kernel_id, **kwargs)
         if (kwargs.get("env") or {}).get(_PREHEAT_ENV) == "True":  # Voilà refills its pool

@@ -17,14 +17,19 @@ import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from eduwb.cache import cache_root, data_key, period_fingerprint
 from eduwb.checks import Checks
 from eduwb.load import check_year_period
-from eduwb.reconcile import Reconciliation, reconcile
+from eduwb.pipeline import Reconciliation, reconcile
 from eduwb.registry import Registry
+
+if TYPE_CHECKING:
+    from eduwb.history import Recorded
+    from eduwb.tracking import Tracking
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +87,7 @@ class Snapshot:
         return frames
 
     def record(self, history: Path | str | None = None, *, inputs: str | None = None,
-               timeout: float | None = None):
+               timeout: float | None = None) -> Recorded | None:
         """Record this state as a run in the history store (default: the default store), as
         ``eduwb reconcile`` does: one run per scope, identical reruns add nothing. ``inputs``: the
         inputs' :func:`fingerprint` when already computed. Returns the
@@ -129,7 +134,7 @@ class Snapshot:
             checks=None if self.checks is None else self.checks.for_district(district),
         )
 
-    def track(self, as_of: dt.date | None = None):
+    def track(self, as_of: dt.date | None = None) -> Tracking:
         """Deadlines, sign-off and responsibility for this snapshot (see :mod:`eduwb.tracking`)."""
         from eduwb.tracking import track
 

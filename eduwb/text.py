@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -622,7 +622,7 @@ def _value_votes(value: str) -> tuple[str | None, frozenset[str]]:
     return None, frozenset()
 
 
-def detect_legacy(values: Iterable[Any], max_values: int = 5000) -> str | None:
+def detect_legacy(values: Iterable[object], max_values: int = 5000) -> str | None:
     """ "tcvn3", "vni" or None for a whole column (or a row of header cells).
 
     Decided from several values, never from one letter: an encoding wins when at least two
@@ -671,7 +671,7 @@ def detect_legacy(values: Iterable[Any], max_values: int = 5000) -> str | None:
     return max(candidates)[1]
 
 
-def repair_legacy(values: list[Any]) -> tuple[list[Any], str | None]:
+def repair_legacy(values: Sequence[object]) -> tuple[list[object], str | None]:
     """Detect the column's legacy encoding and decode its values.
 
     Returns (values, encoding or None). Values that read as Unicode Vietnamese and non-strings

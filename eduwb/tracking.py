@@ -10,15 +10,19 @@ happened yet. Only counts and the names of the people who sign or must act are s
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
 from eduwb import calendar, text, values, vocab
 from eduwb.errors import RegistryError
 from eduwb.registry import REGISTRY_FOLDER, Registry, load_registry, read_sheet
+
+if TYPE_CHECKING:
+    from eduwb.checks import Checks
 
 STATUSES: tuple[str, ...] = ("missing", "pending", "late", "on_time")
 STATUS_LABELS: dict[str, str] = {
@@ -63,6 +67,26 @@ _LEVEL_KEYS = {text.header_key(s): lvl for lvl, ss in {
     "school": ("Trường", "school", "TH", "Cấp trường"),
     "district": ("Phòng", "Phòng GD", "Phòng GD&ĐT", "PGD", "district", "Cấp phòng"),
 }.items() for s in ss}
+
+
+class Loaded(Protocol):
+    """What tracking reads of a load: a :class:`eduwb.load.Period` or an
+    :class:`eduwb.store.Snapshot` (its load report and its staff table)."""
+
+    @property
+    def load_report(self) -> pd.DataFrame: ...
+    @property
+    def tables(self) -> Mapping[str, pd.DataFrame]: ...
+
+
+class Reconciled(Protocol):
+    """What tracking reads of a reconciliation (:class:`eduwb.pipeline.Reconciliation` or a
+    snapshot): its findings and data-entry checks."""
+
+    @property
+    def findings(self) -> pd.DataFrame: ...
+    @property
+    def checks(self) -> Checks | None: ...
 
 
 @dataclass(frozen=True)
@@ -213,26 +237,30 @@ def track(
     as_of: dt.date | None = None,
     district: str | None = None,
     registry: Registry | None = None,
-    loaded: Any = None,
-    reconciliation: Any = None,
+    loaded: Loaded | None = None,
+    reconciliation: Reconciled | None = None,
 ) -> Tracking:
     """Track one period: who has exported, reconciled, signed and sent, against which deadline.
 
-    ``loaded`` (a :class:`eduwb.load.Period`) adds the export columns and principals' names;
-    ``reconciliation`` (a :class:`eduwb.reconcile.Reconciliation`) adds those, the findings and
-    the data-entry checks' errors (a school with ``loi`` findings is not ready to sign).
+    ``loaded`` (a :class:`eduwb.load.Period`, or a snapshot) adds the export columns and
+    principals' names; ``reconciliation`` (a :class:`eduwb.pipeline.Reconciliation`, or a
+    snapshot) adds the findings and the data-entry checks' errors (a school with ``loi`` findings
+    is not ready to sign), and the export columns and names of the period it carries.
     ``as_of`` defaults to today.
     """
     as_of = as_of or dt.date.today()
-    if reconciliation is not None and loaded is None:
-        loaded = reconciliation.period
+    if loaded is None and reconciliation is not None:
+        from eduwb.load import Period
+
+        carried = getattr(reconciliation, "period", None)  # a Reconciliation carries its Period
+        loaded = carried if isinstance(carried, Period) else None
     registry = registry or (loaded.registry if loaded is not None else load_registry(data))
-    due = calendar.deadlines(year, period, data)
+    due = calendar.deadlines(data, year, period)
     year = due.year
     ledger = read_ledger(data, registry)
     ledger = ledger[(ledger["year"] == year) & (ledger["period"] == period)]
     findings = None if reconciliation is None else reconciliation.findings
-    checks = getattr(reconciliation, "checks", None)
+    checks = None if reconciliation is None else reconciliation.checks
     schools = _schools(registry, district, year, period, due.vnedu, as_of, ledger, loaded,
                        findings, checks)
     districts = _districts(registry, district, year, period, due.eqms, as_of, ledger, schools,
@@ -284,7 +312,7 @@ def _signature(ledger: pd.DataFrame, level: str, code: str, as_of: dt.date) -> d
     return max(cands, key=lambda c: c["signed_on"])
 
 
-def _exports(loaded: Any, registry: Registry) -> dict[tuple[str, str], tuple[int, dt.date | None]]:
+def _exports(loaded: Loaded | None, registry: Registry) -> dict[tuple[str, str], tuple[int, dt.date | None]]:
     """(system, current school code) → (list kinds with a readable export, latest export date)."""
     out: dict[tuple[str, str], tuple[int, dt.date | None]] = {}
     if loaded is None:
@@ -304,7 +332,7 @@ def _exports(loaded: Any, registry: Registry) -> dict[tuple[str, str], tuple[int
     return out
 
 
-def _principals(loaded: Any) -> dict[str, str]:
+def _principals(loaded: Loaded | None) -> dict[str, str]:
     """School code → the principal's name, from vnEdu's staff list (else CSDL's)."""
     if loaded is None:
         return {}
@@ -338,8 +366,8 @@ def _school_action(row: dict[str, Any], loaded: bool, merge_deadline: dt.date) -
 
 
 def _schools(registry: Registry, district: str | None, year: str, period: str, deadline: dt.date,
-             as_of: dt.date, ledger: pd.DataFrame, loaded: Any,
-             findings: pd.DataFrame | None, checks: Any = None) -> pd.DataFrame:
+             as_of: dt.date, ledger: pd.DataFrame, loaded: Loaded | None,
+             findings: pd.DataFrame | None, checks: Checks | None = None) -> pd.DataFrame:
     schools = registry.schools_of(district)
     exports = _exports(loaded, registry)
     heads = _principals(loaded)

@@ -22,7 +22,7 @@ class Rejected(ValueError):
     """A cell value that cannot be read as its field; ``str()`` is the reason."""
 
 
-def _blank(value: Any) -> bool:
+def _blank(value: object) -> bool:
     if value is None:
         return True
     cls = value.__class__
@@ -36,7 +36,7 @@ def _blank(value: Any) -> bool:
 _DIGITS = re.compile(r"^\d+$")
 
 
-def _code_text(value: Any) -> str:
+def _code_text(value: object) -> str:
     """A code as text: 7012345678.0 → "7012345678", "70 123 456 78" → "7012345678"."""
     if isinstance(value, str) and value.isdigit() and value.isascii():
         return value
@@ -54,7 +54,7 @@ def _code_text(value: Any) -> str:
     return s
 
 
-def moet_id(value: Any) -> str | None:
+def moet_id(value: object) -> str | None:
     """The ministry's 10-digit code of a pupil or staff member."""
     cls = value.__class__
     if cls is str and len(value) == 10 and value.isdigit() and value.isascii():
@@ -69,7 +69,7 @@ def moet_id(value: Any) -> str | None:
     return s
 
 
-def personal_id(value: Any) -> str | None:
+def personal_id(value: object) -> str | None:
     """The 12-digit personal identification number (leading zero restored if Excel dropped it)."""
     if value.__class__ is str and len(value) == 12 and value.isdigit() and value.isascii():
         return value
@@ -86,7 +86,7 @@ def personal_id(value: Any) -> str | None:
     return s
 
 
-def local_id(value: Any) -> str | None:
+def local_id(value: object) -> str | None:
     """vnEdu's own code: any text; a number loses its spurious ``.0``."""
     if value.__class__ is str and value.isalnum() and value.isascii():
         return value  # HS001234, 7012345678
@@ -95,7 +95,7 @@ def local_id(value: Any) -> str | None:
     return _code_text(value)
 
 
-def school_name(value: Any) -> str | None:
+def school_name(value: object) -> str | None:
     """A school's name as written (cleaned); the registry resolves it to a code."""
     if _blank(value):
         return None
@@ -104,7 +104,7 @@ def school_name(value: Any) -> str | None:
     return text.clean(str(value))
 
 
-def school_code(value: Any) -> str | None:
+def school_code(value: object) -> str | None:
     """An 8-digit school code."""
     if _blank(value):
         return None
@@ -132,7 +132,7 @@ def excel_serial(n: float) -> dt.date:
     return EXCEL_EPOCH + dt.timedelta(days=days)
 
 
-def date(value: Any) -> dt.date | None:
+def date(value: object) -> dt.date | None:
     """A date from a date cell, an Excel serial or text dd/mm/yyyy (also ``-`` and ``.``)."""
     cls = value.__class__
     if cls is dt.date:
@@ -188,7 +188,7 @@ def _lookup(table: dict[str, str], what: str) -> Callable[[Any], str | None]:
             return table[key]
         raise Rejected(f"{s} is not a known {what} (expected one of: {allowed})")
 
-    def parse(value: Any) -> str | None:
+    def parse(value: object) -> str | None:
         if _blank(value):
             return None
         if isinstance(value, float) and value.is_integer():
@@ -226,7 +226,7 @@ _ETHNIC = _ethnic_table()
 _ethnicity_text = _lookup(_ETHNIC, "ethnic group")
 
 
-def ethnicity(value: Any) -> str | None:
+def ethnicity(value: object) -> str | None:
     """One of the 54 groups, whatever the spelling (Xtiêng = S'tiêng = Stiêng, Khơ-me = Khmer)."""
     if _blank(value):
         return None
@@ -252,7 +252,7 @@ _TRUE = {"x", "co", "c", "1", "true", "yes", "v", "✓", "✔", "dung", "dat"}
 _FALSE = {"khong", "k", "0", "false", "no", "-"}
 
 
-def flag(value: Any) -> bool:
+def flag(value: object) -> bool:
     """A mark column: x / Có → True; blank / Không → False (a blank flag cell means no)."""
     if _blank(value):
         return False
@@ -270,7 +270,7 @@ def flag(value: Any) -> bool:
     raise Rejected(f"{value} is not a mark (expected x, Có or blank)")
 
 
-def female_mark(value: Any) -> str:
+def female_mark(value: object) -> str:
     """A ``Nữ`` column with "x" for girls: marked → F, blank → M."""
     return "F" if flag(value) else "M"
 
@@ -292,7 +292,7 @@ def _status_table() -> dict[str, str]:
 _status_text = _lookup(_status_table(), "pupil status")
 
 
-def status(value: Any) -> str | None:
+def status(value: object) -> str | None:
     """One of the 12 CSDL pupil statuses."""
     if _blank(value):
         return None
@@ -317,7 +317,7 @@ _evaluation_text = _lookup(
 )
 
 
-def evaluation(value: Any) -> str | None:
+def evaluation(value: object) -> str | None:
     """End-of-year evaluation as htxs / htt / ht / cht."""
     return _evaluation_text(value)
 
@@ -338,7 +338,7 @@ def _disability_table() -> dict[str, str]:
 _disability_text = _lookup(_disability_table(), "disability")
 
 
-def disability(value: Any) -> str:
+def disability(value: object) -> str:
     """khong (blank or Không), co (a bare mark) or a type code 01-06."""
     if _blank(value):
         return vocab.DISABILITY_NONE
@@ -379,7 +379,7 @@ def _open_label(labels: tuple[str, ...], extra: dict[str, tuple[str, ...]]) -> C
     """Open vocabulary: known spellings map to the canonical label, others are kept, cleaned."""
     table = _labels(labels, extra)
 
-    def parse(value: Any) -> str | None:
+    def parse(value: object) -> str | None:
         if _blank(value):
             return None
         s = text.clean(str(value))
@@ -413,7 +413,7 @@ def _class_text(s: str) -> str:
     return f"{grade}{'/' if sep else ''}{rest.upper()}"
 
 
-def class_name(value: Any) -> str | None:
+def class_name(value: object) -> str | None:
     """A class name in one form: "Lớp 1A", "L1A", "1a" → 1A; "1 / 1" → 1/1; "5A1" stays."""
     if _blank(value):
         return None
@@ -427,7 +427,7 @@ def grade_of_class(name: str | None) -> int | None:
     return int(name[0]) if name and name[0] in "12345" else None
 
 
-def grade(value: Any) -> int | None:
+def grade(value: object) -> int | None:
     """A grade 1-5 from 1, 1.0, "1", "Khối 1", "Lớp 1"."""
     if _blank(value):
         return None
@@ -441,7 +441,7 @@ def grade(value: Any) -> int | None:
     return int(m.group(1))
 
 
-def count(value: Any) -> int | None:
+def count(value: object) -> int | None:
     """A whole number ≥ 0."""
     if _blank(value):
         return None
@@ -457,7 +457,7 @@ def count(value: Any) -> int | None:
     raise Rejected(f"{value} is not a whole number")
 
 
-def sessions_per_day(value: Any) -> bool | None:
+def sessions_per_day(value: object) -> bool | None:
     """``Số buổi/ngày``: 2 → learns two sessions a day, 1 → does not."""
     n = count(value)
     if n is None:
@@ -467,7 +467,7 @@ def sessions_per_day(value: Any) -> bool | None:
     return n == 2
 
 
-def name(value: Any) -> str | None:
+def name(value: object) -> str | None:
     """A person's name, cleaned; all-caps or all-lower names get Vietnamese title case."""
     if value.__class__ is str:
         return _name_text(value) if value and not value.isspace() else None
@@ -484,7 +484,7 @@ def _name_text(raw: str) -> str:
     return s
 
 
-def facility_item(value: Any) -> str | None:
+def facility_item(value: object) -> str | None:
     """A facility item label (Hạng mục) → its canonical field name."""
     if _blank(value):
         return None

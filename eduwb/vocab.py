@@ -79,6 +79,11 @@ LOAD_REPORT_COLUMNS: tuple[str, ...] = (
     "message",
     "export_date",  # added at the end (outputs.md allows it): "Ngày xuất" title line, else mtime
 )
+# checks.csv of spec/checks.md, in order (eduwb.checks writes it; the history identifies its rows).
+CHECK_COLUMNS: tuple[str, ...] = (
+    "year", "period", "district_code", "school_code", "system", "entity", "rule", "severity",
+    "field", "record_key", "moet_id", "full_name", "class_name", "value", "message", "action",
+)
 REJECTED_ROW_COLUMNS: tuple[str, ...] = (
     "system",
     "file",

@@ -21,13 +21,13 @@ LETTER = {"dau_nam": (D(2021, 9, 13), D(2021, 9, 20)),
 def test_letter_dates_by_rule(period):
     vnedu, eqms = LETTER[period]
     assert calendar.working_days_after(vnedu, 5) == eqms
-    due = calendar.deadlines("2021-2022", period)
+    due = calendar.rule_deadlines("2021-2022", period)
     assert (due.vnedu, due.eqms, due.source) == (vnedu, eqms, "rule")
 
 
 @pytest.mark.parametrize("period", list(LETTER))
 def test_sample_ky_bao_cao_written_with_labels(period):
-    due = calendar.deadlines("2021-2022", period, SAMPLE)
+    due = calendar.deadlines(SAMPLE, "2021-2022", period)
     assert (due.vnedu, due.eqms) == LETTER[period]
     assert due.source == "ky_bao_cao.xlsx"
 
@@ -57,9 +57,9 @@ def test_holidays_known():
 
 def test_rule_for_other_years_moves_to_next_working_day():
     # 14/01/2023 is a Saturday → Monday 16/01; EQMS crosses Tết 2023 (20-26/01).
-    due = calendar.deadlines("2022-2023", "cuoi_hk1")
+    due = calendar.rule_deadlines("2022-2023", "cuoi_hk1")
     assert (due.vnedu, due.eqms) == (D(2023, 1, 16), D(2023, 1, 30))
-    assert calendar.deadlines("2024-2025", "cuoi_nam").vnedu == D(2025, 5, 20)
+    assert calendar.rule_deadlines("2024-2025", "cuoi_nam").vnedu == D(2025, 5, 20)
 
 
 def test_merge_report_deadline_and_period_spellings():
@@ -69,9 +69,9 @@ def test_merge_report_deadline_and_period_spellings():
                            ("Giữa năm", "cuoi_hk1"), ("Cả năm", None)):
         assert calendar.period_code(spelling) == code
     with pytest.raises(ParameterError):
-        calendar.deadlines("2021-2023", "dau_nam")
+        calendar.rule_deadlines("2021-2023", "dau_nam")
     with pytest.raises(ParameterError):
-        calendar.deadlines("2021-2022", "giua_nam")
+        calendar.rule_deadlines("2021-2022", "giua_nam")
 
 
 def _write_calendar(root: Path, rows: list[list]) -> Path:
@@ -92,13 +92,13 @@ def _write_calendar(root: Path, rows: list[list]) -> Path:
 def test_overrides_codes_labels_and_derived_eqms(tmp_path):
     data = _write_calendar(tmp_path, [["2022-2023", "cuoi_hk1", "13/01/2023", None],
                                       ["2022-2023", "Đầu năm", D(2022, 9, 12), D(2022, 9, 23)]])
-    due = calendar.deadlines("2022-2023", "cuoi_hk1", data)
+    due = calendar.deadlines(data, "2022-2023", "cuoi_hk1")
     assert (due.vnedu, due.eqms) == (D(2023, 1, 13), D(2023, 1, 27))  # 5 working days over Tết
-    assert calendar.deadlines("2022-2023", "dau_nam", data).eqms == D(2022, 9, 23)
-    assert calendar.deadlines("2022-2023", "cuoi_nam", data).source == "rule"
+    assert calendar.deadlines(data, "2022-2023", "dau_nam").eqms == D(2022, 9, 23)
+    assert calendar.deadlines(data, "2022-2023", "cuoi_nam").source == "rule"
 
 
 def test_bad_override_names_the_column(tmp_path):
     data = _write_calendar(tmp_path, [["2022-2023", "Cả năm", "13/01/2023", None]])
     with pytest.raises(RegistryError, match="Kỳ"):
-        calendar.deadlines("2022-2023", "cuoi_hk1", data)
+        calendar.deadlines(data, "2022-2023", "cuoi_hk1")

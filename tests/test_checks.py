@@ -685,7 +685,7 @@ def sample_checks():
 def test_committed_sample_precision_and_recall_are_1(sample_checks):
     from eduwb.score import score_checks
 
-    s = score_checks([c.frame for c in sample_checks.values()], SAMPLE, YEAR, ck.RULE_IDS)
+    s = score_checks(SAMPLE, [c.frame for c in sample_checks.values()], YEAR, ck.RULE_IDS)
     bad = s.table[(s.table["precision"] < 1) | (s.table["recall"] < 1)]
     assert bad.empty, (bad, s.missed, s.spurious)
     # Every rule of checks.md has faults in the sample, in vnEdu and some in CSDL.
@@ -698,7 +698,7 @@ def test_committed_sample_precision_and_recall_are_1(sample_checks):
 
 
 def test_reconcile_writes_the_same_checks(tmp_path, sample_checks):
-    from eduwb.reconcile import reconcile
+    from eduwb.pipeline import reconcile
 
     res = reconcile(SAMPLE, YEAR, "cuoi_nam")
     assert res.checks.frame.equals(sample_checks["cuoi_nam"].frame)

@@ -107,7 +107,7 @@ def test_findings_by_category_lists_every_category(model: dashboard.Model) -> No
 
 
 def test_next_deadline() -> None:
-    dls = [calendar.deadlines(YEAR, p, SAMPLE) for p in vocab.PERIODS]
+    dls = [calendar.deadlines(SAMPLE, YEAR, p) for p in vocab.PERIODS]
     first = dashboard.next_deadline(dls, dt.date(2021, 8, 1))
     assert first == {"period": "dau_nam", "who": "vnedu", "date": dls[0].vnedu,
                      "days_left": (dls[0].vnedu - dt.date(2021, 8, 1)).days}

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from eduwb.explain import records_behind_findings
-from eduwb.reconcile import reconcile_period
+from eduwb.pipeline import reconcile_period
 from tests.inline import period_of, pupil, registry_of
 
 A, B = "70689001", "70689002"

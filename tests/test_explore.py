@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from eduwb import explore
-from eduwb.reconcile import reconcile
+from eduwb.pipeline import reconcile
 from tests.days_history import DAYS, PERIOD, days_history
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from eduwb import forms
-from eduwb.reconcile import reconcile
+from eduwb.pipeline import reconcile
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from eduwb import indicators
-from eduwb.reconcile import reconcile_period
+from eduwb.pipeline import reconcile_period
 from tests.inline import period_of, pupil, registry_of
 
 A, B = "70689001", "70689002"

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from eduwb import schemas, values, vocab
 from eduwb.load import Period
-from eduwb.reconcile import reconcile_period
+from eduwb.pipeline import reconcile_period
 from tests import inline
 
 SCHOOLS = ("70689001", "70689002")

@@ -9,7 +9,7 @@ import pytest
 
 from eduwb import cli, vocab
 from eduwb.explain import INDICATOR_COLUMNS
-from eduwb.reconcile import reconcile
+from eduwb.pipeline import reconcile
 from eduwb.score import score
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
@@ -22,7 +22,7 @@ def results():
 
 
 def test_findings_match_the_ground_truth(results) -> None:
-    s = score(results, SAMPLE)
+    s = score(SAMPLE, results)
     table = s.table.set_index("category")
     assert (table["truth"] > 0).all(), "the sample must hold every category"
     assert (table["precision"] >= 0.99).all(), s.spurious.to_string()
@@ -40,7 +40,7 @@ def test_every_gap_is_explained_by_records(results) -> None:
 
 
 def test_hs_tong_equals_the_truth(results) -> None:
-    assert score(results, SAMPLE).hs_tong_mismatches == 0
+    assert score(SAMPLE, results).hs_tong_mismatches == 0
 
 
 def test_indicators_contract(results) -> None:

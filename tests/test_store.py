@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from eduwb import store
-from eduwb.reconcile import reconcile
+from eduwb.pipeline import reconcile
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 YEAR = "2021-2022"

@@ -9,7 +9,7 @@ import pytest
 
 from eduwb import texts, vocab
 from eduwb.checks import CATALOGUE
-from eduwb.reconcile import reconcile
+from eduwb.pipeline import reconcile
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 

@@ -14,7 +14,7 @@ import pytest
 from eduwb import tracking
 from eduwb.cli import main
 from eduwb.load import load_period
-from eduwb.reconcile import reconcile
+from eduwb.pipeline import reconcile
 
 D = dt.date
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"

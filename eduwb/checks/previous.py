@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import pickle
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,24 +14,12 @@ import pandas as pd
 
 from eduwb import vocab
 from eduwb.cache import data_key, period_fingerprint
-from eduwb.checks.records import System
+from eduwb.checks.records import PreviousPupils, System
 from eduwb.checks.rules import PREVIOUS_PERIOD
 from eduwb.errors import EduwbError
 from eduwb.load import Period, load_period
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class PreviousPupils:
-    """What the rules over time need of a period: ``present`` (system, school_code, key, moet_id,
-    full_name, class_name, status: the present pupils with a record key) and ``lists`` (system,
-    school_code, keyed: the export carries the key and the status; counted: it carries the
-    status; present: its present pupils, keyed or not)."""
-
-    period: str
-    present: pd.DataFrame
-    lists: pd.DataFrame
 
 
 def summarise(period: Period, views: dict[str, System] | None = None) -> PreviousPupils:

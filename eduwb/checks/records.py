@@ -5,6 +5,7 @@ turn records into finding rows. Everything is vectorised over the records (NumPy
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,11 +23,24 @@ FOUND_COLUMNS = ("school_code", "_kind", "_row", "field", "record_key", "moet_id
                  "class_name", "value")
 
 
+@dataclass(frozen=True)
+class PreviousPupils:
+    """What the rules over time need of a period: ``present`` (system, school_code, key, moet_id,
+    full_name, class_name, status: the present pupils with a record key) and ``lists`` (system,
+    school_code, keyed: the export carries the key and the status; counted: it carries the
+    status; present: its present pupils, keyed or not)."""
+
+    period: str
+    present: pd.DataFrame
+    lists: pd.DataFrame
+
+
 class System:
     """One system's records of a loaded period, with the schools that exported each list and the
     fields every export of a school carries."""
 
-    def __init__(self, period: Period, system: str, previous: Any = None) -> None:
+    def __init__(self, period: Period, system: str,
+                 previous: PreviousPupils | None = None) -> None:
         self.period, self.system, self.year = period, system, period.year
         self.start = int(period.year[:4])
         self.previous = previous
@@ -177,8 +191,8 @@ class System:
         codes, _ = self.decode(distinct)
         return pd.Series(codes).value_counts()
 
-    def found(self, kind: str, mask: np.ndarray, field: str = "", value: Any = "",
-              **extra: Any) -> pd.DataFrame:
+    def found(self, kind: str, mask: np.ndarray, field: str = "",
+              value: str | dict[str, object] = "", **extra: object) -> pd.DataFrame:
         """Findings about the records of ``kind`` at ``mask``. ``value``: a string, or a dict of
         arrays aligned with the records written as ``key=value`` pairs; ``extra``: message
         arguments (scalars or aligned arrays). Only the found records are formatted."""
@@ -236,7 +250,7 @@ def _records(period: Period, kind: str, system: str) -> pd.DataFrame:
     return table.iloc[at]
 
 
-def per_value(s: pd.Series, func: Callable[[Any], bool]) -> np.ndarray:
+def per_value(s: pd.Series, func: Callable[[object], bool]) -> np.ndarray:
     """``func`` of each value, computed once per distinct value; missing values give False."""
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     table = np.array([bool(func(u)) for u in uniques] + [False], dtype=bool)
@@ -304,7 +318,7 @@ def _digit_keys(a: pa.Array) -> np.ndarray | None:
     return np.asarray(out.fill_null(-1), dtype=np.int64)
 
 
-def per_value_map(s: pd.Series, func: Callable[[Any], Any]) -> np.ndarray:
+def per_value_map(s: pd.Series, func: Callable[[object], object]) -> np.ndarray:
     """``func`` of each value as an object array, computed once per distinct value ("" for a
     missing value)."""
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
@@ -337,7 +351,7 @@ def birth_years(v: System, kind: str) -> np.ndarray:
     return years[codes]
 
 
-def key_values(**parts: Any) -> np.ndarray | str:
+def key_values(**parts: object) -> np.ndarray | str:
     """``key=value`` pairs joined by ``;`` (arrays give one string per element, each distinct
     value formatted once)."""
     arrays = {k: p for k, p in parts.items() if isinstance(p, np.ndarray)}
@@ -364,7 +378,7 @@ def combined_codes(columns: list[np.ndarray]) -> np.ndarray:
     return combined
 
 
-def num_text(x: Any) -> str:
+def num_text(x: object) -> str:
     if isinstance(x, float | np.floating) and float(x).is_integer():
         return str(int(x))
     return str(x)

@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -26,10 +27,10 @@ from eduwb.checks.rules import (
 from eduwb.fields import label as field_label
 from eduwb.load import Period
 
-CHECK_COLUMNS: tuple[str, ...] = (
-    "year", "period", "district_code", "school_code", "system", "entity", "rule", "severity",
-    "field", "record_key", "moet_id", "full_name", "class_name", "value", "message", "action",
-)
+if TYPE_CHECKING:
+    from eduwb.history.record import Recorded
+
+CHECK_COLUMNS = vocab.CHECK_COLUMNS  # checks.csv of spec/checks.md
 # Internal columns of Checks.findings: the record a finding is about (``_kind``: its list kind,
 # ``_row``: its index label in ``period.tables[_kind]``; -1 for a class or a school).
 FINDING_COLUMNS: tuple[str, ...] = (*CHECK_COLUMNS, "_kind", "_row")
@@ -66,6 +67,19 @@ class Checks:
     def frame(self) -> pd.DataFrame:
         """checks.csv of checks.md."""
         return self.findings[list(CHECK_COLUMNS)]
+
+    def write(self, out: Path | str, recorded: Recorded | None = None) -> list[Path]:
+        """Write checks.csv (checks.md, with finding_id, state and first_seen at the end as for
+        discrepancies.csv, from ``recorded``; empty state without it) and checks_skipped.csv (the
+        rules not applied, and why) into ``out``; returns their paths."""
+        from eduwb.history.record import unrecorded
+        from eduwb.report import write_csv
+
+        out = Path(out)
+        frame = (recorded.findings["checks"] if recorded is not None
+                 and "checks" in recorded.findings else unrecorded("checks", self.frame))
+        return [write_csv(frame, out / "checks.csv"),
+                write_csv(self.skipped, out / "checks_skipped.csv")]
 
     @property
     def failed(self) -> bool:

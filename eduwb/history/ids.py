@@ -17,11 +17,7 @@ import pandas as pd
 
 from eduwb import vocab
 
-# checks.csv of spec/checks.md, in order (eduwb.checks writes it).
-CHECK_COLUMNS: tuple[str, ...] = (
-    "year", "period", "district_code", "school_code", "system", "entity", "rule", "severity",
-    "field", "record_key", "moet_id", "full_name", "class_name", "value", "message", "action",
-)
+CHECK_COLUMNS = vocab.CHECK_COLUMNS  # checks.csv of spec/checks.md
 # The columns the history adds at the end of discrepancies.csv and checks.csv.
 HISTORY_COLUMNS: tuple[str, ...] = ("finding_id", "state", "first_seen")
 ID_LENGTH = 16  # hex digits of SHA-1: 64 bits, no collision expected below billions of findings

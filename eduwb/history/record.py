@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 import pandas as pd
 
@@ -22,6 +22,42 @@ from eduwb.history import db
 from eduwb.history.ids import HISTORY_COLUMNS, KINDS, kind_of, with_ids
 from eduwb.history.series import annotate
 from eduwb.registry import Registry
+
+
+class Scope(Protocol):
+    """What recording reads of the period a run is over: a loaded :class:`eduwb.load.Period` or
+    an :class:`eduwb.store.Snapshot` (both carry these)."""
+
+    @property
+    def data(self) -> Path: ...
+    @property
+    def year(self) -> str: ...
+    @property
+    def period(self) -> str: ...
+    @property
+    def district(self) -> str | None: ...
+    @property
+    def registry(self) -> Registry: ...
+    @property
+    def load_report(self) -> pd.DataFrame: ...
+
+
+class _Framed(Protocol):
+    @property
+    def frame(self) -> pd.DataFrame: ...
+
+
+class Reconciled(Protocol):
+    """What recording reads of a reconciliation (:class:`eduwb.pipeline.Reconciliation`)."""
+
+    @property
+    def period(self) -> Scope: ...
+    @property
+    def discrepancies(self) -> pd.DataFrame: ...
+    @property
+    def indicators(self) -> pd.DataFrame: ...
+    @property
+    def checks(self) -> _Framed | None: ...
 
 
 @dataclass(frozen=True)
@@ -137,7 +173,7 @@ def record_run(
 
 
 def record_period(
-    period: Any,
+    period: Scope,
     findings: Mapping[str, pd.DataFrame],
     indicators: pd.DataFrame | None,
     path: Path | str | None = None,
@@ -164,17 +200,17 @@ def record_period(
 
 
 def record_reconciliation(
-    result: Any,
+    result: Reconciled,
     path: Path | str | None = None,
     *,
     fingerprint: str,
     extra: Mapping[str, pd.DataFrame] | None = None,
     timeout: float | None = None,
 ) -> Recorded | None:
-    """Record an :class:`eduwb.reconcile.Reconciliation` (its discrepancies, its checks when it
+    """Record an :class:`eduwb.pipeline.Reconciliation` (its discrepancies, its checks when it
     has them, its indicators and the kinds in ``extra``) in the store at ``path``."""
     findings = {"discrepancies": result.discrepancies}
-    if getattr(result, "checks", None) is not None:
+    if result.checks is not None:
         findings["checks"] = result.checks.frame
     return record_period(result.period, {**findings, **(extra or {})}, result.indicators, path,
                          fingerprint=fingerprint, timeout=timeout)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from eduwb.compare import split_groups
 from eduwb.match import Comparison, link
-from eduwb.reconcile import reconcile
+from eduwb.pipeline import reconcile
 from tests.hostile.sample_copy import PERIOD, STUDENTS_689015, YEAR, copy_sample, rewrite_rows, time_limit
 
 IDENTICAL = 5_000

@@ -10,7 +10,7 @@ import pytest
 from eduwb import cli, fixlist
 from eduwb.explore import records_behind, search_people
 from eduwb.notebook import report_of
-from eduwb.reconcile import reconcile
+from eduwb.pipeline import reconcile
 from eduwb.store import from_reconciliation
 from tests.hostile.sample_copy import (
     PERIOD,

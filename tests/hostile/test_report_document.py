@@ -13,7 +13,7 @@ import pytest
 from eduwb import batch, notebook
 from eduwb.checks import RULE_IDS
 from eduwb.notebook import SECTIONS, report_of
-from eduwb.reconcile import reconcile
+from eduwb.pipeline import reconcile
 from eduwb.store import from_reconciliation
 from tests.hostile.sample_copy import SAMPLE, YEAR
 from tests.test_notebooks import jupyter_env

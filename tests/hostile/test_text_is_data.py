@@ -17,7 +17,7 @@ import pytest
 from eduwb import batch, dashboard, fixlist, forms, report, status
 from eduwb.explore import Explorer
 from eduwb.notebook import report_of
-from eduwb.reconcile import reconcile, write_outputs
+from eduwb.pipeline import reconcile
 from eduwb.store import from_reconciliation
 from tests.hostile.sample_copy import YEAR, copy_sample, rewrite_rows, set_cells, xlsx_text
 from tests.test_notebooks import jupyter_env
@@ -64,7 +64,7 @@ def _formulas(xml: str) -> list[str]:
 
 
 def test_csv_cells_are_escaped_and_decoded(result, tmp_path: Path) -> None:
-    write_outputs(result, tmp_path)
+    result.write(tmp_path)
     for name in ("discrepancies.csv", "indicators.csv", "load_report.csv", "rejected_rows.csv"):
         raw = (tmp_path / name).read_text(encoding="utf-8-sig")
         for line in raw.splitlines()[1:]:
@@ -81,7 +81,7 @@ def test_csv_cells_are_escaped_and_decoded(result, tmp_path: Path) -> None:
 
 
 def test_workbooks_hold_text_as_strings(result, data: Path, tmp_path: Path) -> None:
-    write_outputs(result, tmp_path)
+    result.write(tmp_path)
     snap = from_reconciliation(result)
     rep = report_of(snap, "689", AS_OF)
     books = {"reconciliation.xlsx": tmp_path / "reconciliation.xlsx",

@@ -1,4 +1,7 @@
-"""One period reconciled: load → link and compare → indicators and explanation → output files."""
+"""One period reconciled: load → link and compare → indicators and explanation → data-entry
+checks; the result writes the output files itself (:meth:`Reconciliation.write`).
+
+``eduwb.reconcile(...)`` of the facade is :func:`reconcile` of this module."""
 
 from __future__ import annotations
 
@@ -50,6 +53,28 @@ class Reconciliation:
         return (self.findings.groupby(["category", "entity"]).size().rename("findings")
                 .reset_index())
 
+    def write(self, out: Path | str, recorded: Recorded | None = None) -> list[Path]:
+        """Write the files of outputs.md into ``out``; returns their paths.
+
+        discrepancies.csv ends with finding_id, state and first_seen (spec/history.md) from
+        ``recorded`` (:func:`eduwb.history.record_reconciliation`); without it, state and
+        first_seen are empty. The checks write checks.csv and checks_skipped.csv
+        (:meth:`eduwb.checks.Checks.write`).
+        """
+        out = Path(out)
+        disc = (recorded.findings["discrepancies"] if recorded is not None
+                else unrecorded("discrepancies", self.discrepancies))
+        paths = [
+            write_csv(disc, out / "discrepancies.csv"),
+            write_csv(self.indicators, out / "indicators.csv"),
+            write_csv(self.period.load_report, out / "load_report.csv"),
+            write_csv(self.period.rejected, out / "rejected_rows.csv"),
+            write_workbook(self, out / "reconciliation.xlsx"),
+        ]
+        if self.checks is not None:
+            paths += self.checks.write(out, recorded)
+        return paths
+
 
 def reconcile_period(period: Period, *, cache: Path | str | None = None) -> Reconciliation:
     """Compare a loaded period, explain its indicator gaps and check each system's data entry
@@ -75,36 +100,3 @@ def reconcile(
     """Load one period of both systems and reconcile it."""
     return reconcile_period(load_period(data, year, period, district=district, progress=progress),
                             cache=cache)
-
-
-def write_outputs(result: Reconciliation, out: Path | str,
-                  recorded: Recorded | None = None) -> list[Path]:
-    """Write the files of outputs.md into ``out``; returns their paths.
-
-    discrepancies.csv ends with finding_id, state and first_seen (spec/history.md) from
-    ``recorded`` (:func:`eduwb.history.record_reconciliation`); without it, state and first_seen
-    are empty.
-    """
-    out = Path(out)
-    disc = (recorded.findings["discrepancies"] if recorded is not None
-            else unrecorded("discrepancies", result.discrepancies))
-    paths = [
-        write_csv(disc, out / "discrepancies.csv"),
-        write_csv(result.indicators, out / "indicators.csv"),
-        write_csv(result.period.load_report, out / "load_report.csv"),
-        write_csv(result.period.rejected, out / "rejected_rows.csv"),
-        write_workbook(result, out / "reconciliation.xlsx"),
-    ]
-    if result.checks is not None:
-        paths += write_checks(result.checks, out, recorded)
-    return paths
-
-
-def write_checks(checks: Checks, out: Path | str, recorded: Recorded | None = None) -> list[Path]:
-    """checks.csv (checks.md, with finding_id, state and first_seen at the end as for
-    discrepancies.csv) and checks_skipped.csv (the rules not applied, and why)."""
-    out = Path(out)
-    frame = (recorded.findings["checks"] if recorded is not None and "checks" in recorded.findings
-             else unrecorded("checks", checks.frame))
-    return [write_csv(frame, out / "checks.csv"),
-            write_csv(checks.skipped, out / "checks_skipped.csv")]
