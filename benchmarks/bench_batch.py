@@ -83,7 +83,7 @@ def sequential(data: Path, districts: list[str], out: Path,
     import papermill
 
     from eduwb import batch, vocab
-    from eduwb.notebook import notebook_file
+    from eduwb.views.district_report import notebook_file
 
     times: dict[str, list[float]] = {}
     for period in vocab.PERIODS:

@@ -26,7 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from eduwb import dashboard, serve, store, vocab  # noqa: E402
+from eduwb import store, vocab  # noqa: E402
+from eduwb.views import dashboard  # noqa: E402
+from eduwb.views.dashboard import serve  # noqa: E402
 from tests.test_dashboard_browser import (  # noqa: E402
     CHROMIUM,
     new_page,

@@ -88,13 +88,13 @@ SPLIT = """
 import sys, time
 t0 = time.perf_counter()
 from eduwb import pipeline as rec
-from eduwb import report
+from eduwb import outputs
 t1 = time.perf_counter()
 result = rec.reconcile(sys.argv[1], sys.argv[2], sys.argv[3])
 t2 = time.perf_counter()
 result.write(sys.argv[4])
 t3 = time.perf_counter()
-report.write_workbook(result, sys.argv[4] + "/again.xlsx")
+outputs.write_workbook(result, sys.argv[4] + "/again.xlsx")
 t4 = time.perf_counter()
 cells = sum(f.size for f in (result.discrepancies, result.indicators, result.period.load_report,
                              result.period.rejected))

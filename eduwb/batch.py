@@ -37,12 +37,12 @@ from eduwb import store, vocab
 from eduwb.console import one_line
 from eduwb.errors import ParameterError
 from eduwb.load import check_period_folder, check_year_period
-from eduwb.notebook import check_parameters, notebook_file
 from eduwb.registry import load_registry
+from eduwb.views.district_report import check_parameters, notebook_file
 
 log = logging.getLogger(__name__)
 
-NOTEBOOK = "district_report.ipynb"  # shipped in eduwb.notebooks (see eduwb.notebook.notebook_file)
+NOTEBOOK = "district_report.ipynb"  # shipped in eduwb.notebooks (see district_report.notebook_file)
 KERNEL = "python3"
 STATUS_LABELS = {"ok": "Xong", "failed": "Lỗi", "timeout": "Quá thời gian", "unchanged": "Không đổi"}
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")

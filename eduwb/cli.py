@@ -230,8 +230,8 @@ def _sample(args: argparse.Namespace) -> int:
 
 def _load(args: argparse.Namespace) -> int:
     from eduwb.load import load_period
+    from eduwb.outputs import write_csv
     from eduwb.read import Limits
-    from eduwb.report import write_csv
 
     limits = Limits.from_env()
     limits = Limits(args.max_mb if args.max_mb is not None else limits.max_mb,
@@ -377,7 +377,7 @@ def _check(args: argparse.Namespace) -> int:
     from eduwb.cache import cache_root
     from eduwb.checks import run_checks
     from eduwb.load import load_period
-    from eduwb.report import write_csv
+    from eduwb.outputs import write_csv
 
     if not args.data.is_dir():
         print(f"eduwb: data folder {args.data} does not exist", file=sys.stderr)
@@ -436,8 +436,8 @@ def _print_checks(checks) -> None:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from eduwb.status import render_text, write_status_workbook
     from eduwb.tracking import track
+    from eduwb.views.status import render_text, write_status_workbook
 
     if not args.data.is_dir():
         print(f"eduwb: data folder {args.data} does not exist", file=sys.stderr)
@@ -460,7 +460,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _dashboard(args: argparse.Namespace) -> int:
-    from eduwb import serve
+    from eduwb.views.dashboard import serve
 
     log = logging.getLogger("eduwb")
     periods = serve.prepare(args.data, args.year, cache=args.cache,

@@ -18,15 +18,13 @@ import numpy as np
 import pandas as pd
 
 from eduwb import fields as catalogue
-from eduwb import text, texts, vocab
+from eduwb import text, texts, values, vocab
 from eduwb.load import Carried, Period
 from eduwb.match import Comparison, Linkage, link
 
 FINDING_COLUMNS = (*vocab.DISCREPANCY_COLUMNS, "_kind", "_v", "_c", "_pair", "_system")
 
 PEOPLE = catalogue.PEOPLE  # list kinds of people: linked by codes, then names and birth dates
-# Compatibility view for the district report (moves with the views): the fields' labels.
-FIELD_LABELS: dict[str, str] = {f.name: f.label for f in catalogue.CATALOGUE}
 
 
 @dataclass(frozen=True)
@@ -505,8 +503,7 @@ def _same_values(how: str, a: pd.Series | None, b: pd.Series | None, pa: np.ndar
 _NA = object()  # stands for a missing value inside comparisons
 
 
-def _absent(x: object) -> bool:
-    return x is None or x is pd.NA or (isinstance(x, float) and x != x)
+_absent = values.is_missing
 
 
 # --- building finding rows --------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from eduwb.compare import FINDING_COLUMNS, KindResult, compare_period, school_fi
 from eduwb.explain import indicator_table
 from eduwb.history import Recorded, unrecorded
 from eduwb.load import Period, load_period
-from eduwb.report import write_csv, write_workbook
+from eduwb.outputs import write_csv, write_workbook
 
 SORT_KEYS = ["district_code", "school_code", "entity", "category", "field", "vnedu_id", "moet_id",
              "full_name", "vnedu_value", "csdl_value"]

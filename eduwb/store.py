@@ -179,7 +179,7 @@ def snapshot(
                 stored_stamp, snap = pickle.load(fh)
             if stored_stamp == stamp:
                 return dataclasses.replace(snap, data=data)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError) as exc:
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError) as exc:
             log.warning("ignoring an unreadable cached snapshot %s (%s)", path, exc)
     snap = from_reconciliation(reconcile(data, year, period, progress=progress, cache=root))
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -22,13 +22,37 @@ class Rejected(ValueError):
     """A cell value that cannot be read as its field; ``str()`` is the reason."""
 
 
+def is_missing(value: object) -> bool:
+    """The one test of a missing scalar everywhere in eduwb: None, NaN, ``pd.NA`` or ``pd.NaT``
+    (a blank text is not missing: :func:`_blank` reads it as an empty cell)."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN, NaT
+    except TypeError:  # pd.NA: its comparison is NA itself
+        return True
+
+
+def as_text(value: object) -> str:
+    """A value as plain text: empty when missing, a date (or a datetime) as YYYY-MM-DD, else
+    ``str``."""
+    if is_missing(value):
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
 def _blank(value: object) -> bool:
+    """An empty cell: missing, or text of spaces only."""
     if value is None:
         return True
     cls = value.__class__
     if cls is str:
         return not value.strip()
-    return cls is float and value != value  # NaN
+    return cls is not int and is_missing(value)
 
 
 # --- codes -----------------------------------------------------------------------------------------

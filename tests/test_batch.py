@@ -13,7 +13,7 @@ import pytest
 from eduwb import batch
 from eduwb.cli import main
 from eduwb.errors import ParameterError
-from eduwb.notebook import notebook_file
+from eduwb.views.district_report import notebook_file
 from tests.test_notebooks import jupyter_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,7 +102,7 @@ def test_cli_refuses_an_unknown_district(tmp_path: Path, capsys) -> None:
 
 def test_report_parameters_are_checked() -> None:
     from eduwb.errors import ParameterError
-    from eduwb.notebook import check_parameters
+    from eduwb.views.district_report import check_parameters
 
     good = {"data": str(SAMPLE), "year": YEAR, "period": "cuoi_nam", "district": "689",
             "out": "", "as_of": "2022-06-01", "cache": "", "history": ""}
@@ -119,7 +119,7 @@ def test_report_parameters_are_checked() -> None:
 def test_fix_list_workbook(tmp_path: Path) -> None:
     import openpyxl
 
-    from eduwb.notebook import check_parameters, district_report
+    from eduwb.views.district_report import check_parameters, district_report
 
     report = district_report(check_parameters({
         "data": str(SAMPLE), "year": YEAR, "period": "cuoi_nam", "district": "696",

@@ -11,8 +11,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from eduwb import calendar, dashboard, serve, vocab
+from eduwb import calendar, vocab
 from eduwb.cli import main
+from eduwb.views import dashboard
+from eduwb.views.dashboard import serve, widgets
 from tests.days_history import DAYS, days_history
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -253,7 +255,7 @@ def test_callback_errors_become_a_message(model: dashboard.Model, monkeypatch) -
     def boom(*args, **kwargs):
         raise KeyError("internal detail")
 
-    monkeypatch.setattr(dashboard, "school_gaps", boom)
+    monkeypatch.setattr(widgets, "school_gaps", boom)
     board.school.value = "70689015"
     assert "Đã xảy ra lỗi" in board.message.value
     assert "Traceback" not in board.message.value and "internal detail" not in board.message.value
@@ -284,8 +286,9 @@ def test_voila_command_and_environment(tmp_path: Path) -> None:
     cmd = serve.voila_command("nb.ipynb", 8899, "s3cret")
     assert "--Voila.ip=127.0.0.1" in cmd and "--port=8899" in cmd and "--no-browser" in cmd
     assert "--preheat_kernel=True" in cmd and "--pool_size=1" in cmd
-    assert "--VoilaConfiguration.multi_kernel_manager_class=eduwb.sessions.CappedKernelManager" \
-        in cmd and "--CappedKernelManager.max_kernels=6" in cmd
+    assert ("--VoilaConfiguration.multi_kernel_manager_class="
+            "eduwb.views.dashboard.sessions.CappedKernelManager") in cmd \
+        and "--CappedKernelManager.max_kernels=6" in cmd
     assert any(c.startswith("--MappingKernelManager.cull_idle_timeout=") for c in cmd)
     assert "--show_tracebacks=False" in cmd and "--token=s3cret" in cmd
     assert not any(c.startswith("--token") for c in serve.voila_command("nb.ipynb", 8899))

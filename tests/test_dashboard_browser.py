@@ -1,13 +1,13 @@
 """The dashboard as a person sees it: Voilà on the sample, driven in headless Chromium (Playwright).
 
-Starts `eduwb.serve` (Voilà, preheated pool, bounded kernels) on a free loopback port with HOME,
-JUPYTER_*, MPLCONFIGDIR and TMPDIR in a temporary folder and a history store holding one run of each
-period, then checks the numbers shown against those eduwb computes (tiles, the data-entry checks'
-schools not ready to sign, units changed after signing, open findings run by run), changes the
-period, drills into a district and a school, downloads the fix list, checks that no person's name
-of the sample appears, and that an unreadable data folder gives a Vietnamese message. Screenshots
-go to tests/artifacts/. Skipped only when /usr/bin/chromium is absent (`make test` installs it).
-"""
+Starts `eduwb.views.dashboard.serve` (Voilà, preheated pool, bounded kernels) on a free loopback
+port with HOME, JUPYTER_*, MPLCONFIGDIR and TMPDIR in a temporary folder and a history store holding
+one run of each period, then checks the numbers shown against those eduwb computes (tiles, the data-
+entry checks' schools not ready to sign, units changed after signing, open findings run by run),
+changes the period, drills into a district and a school, downloads the fix list, checks that no
+person's name of the sample appears, and that an unreadable data folder gives a Vietnamese message.
+Screenshots go to tests/artifacts/. Skipped only when /usr/bin/chromium is absent (`make test`
+installs it). """
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from eduwb import dashboard, serve, store, vocab
+from eduwb import store, vocab
+from eduwb.views import dashboard
+from eduwb.views.dashboard import serve
 from tests.test_dashboard import AS_OF, SAMPLE, personal_names
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -63,7 +65,7 @@ def voila(data: Path, root: Path, *, cache: Path, as_of: dt.date | None = None,
           token: str | None = None, on_start=None, history: Path | None = None,
           **limits) -> Iterator[str]:
     """A running dashboard server; yields its address (with the token). ``limits``: the
-    sessions options of :func:`eduwb.serve.start`; ``on_start(process)`` is told the server;
+    sessions options of :func:`eduwb.views.dashboard.serve.start`; ``on_start(process)`` is told the server;
     ``history``: the store the page reads (default: an empty one under ``root``)."""
     port = free_port()
     log = (root / f"voila-{port}.log").open("wb")

@@ -13,11 +13,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from eduwb import fixlist
-from eduwb import notebook as nb
 from eduwb.checks import CATALOGUE, SEVERITY_LABELS
 from eduwb.errors import ParameterError
 from eduwb.history import overview, read_series
+from eduwb.views import district_report as nb
+from eduwb.views import fixlist
 from tests.days_history import DAYS, PERIOD, SAMPLE, YEAR, days_history
 from tests.hostile.sample_copy import xlsx_text
 
@@ -126,8 +126,8 @@ def test_fix_list_has_every_check_in_the_system_where_it_is_fixed(
 
 
 def test_fix_list_workbook_has_the_checks_and_the_notice(report689: nb.DistrictReport) -> None:
-    data = fixlist.fix_list_bytes(report689)
-    assert data == fixlist.fix_list_bytes(report689)  # same input, same bytes
+    data = report689.fix_list_bytes()
+    assert data == report689.fix_list_bytes()  # same input, same bytes
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert nb.PERSONAL_DATA_NOTICE in [c.value for c in book["Tổng hợp"]["A"]]
     tasks = report689.fix_list()

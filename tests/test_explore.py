@@ -9,8 +9,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from eduwb import explore
 from eduwb.pipeline import reconcile
+from eduwb.views import explore
 from tests.days_history import DAYS, PERIOD, days_history
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"

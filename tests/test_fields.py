@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from eduwb import fields, forms, indicators, schemas, text, vocab
+from eduwb import fields, indicators, schemas, text, vocab
 from eduwb.checks import rules
 from eduwb.read.header import alias_map
+from eduwb.views import forms
 
 KINDS = vocab.LIST_KINDS
 

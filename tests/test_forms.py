@@ -11,8 +11,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from eduwb import forms
 from eduwb.pipeline import reconcile
+from eduwb.views import forms
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 

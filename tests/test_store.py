@@ -92,7 +92,7 @@ def test_a_district_cut_keeps_the_district_level_files_of_its_schools(tmp_path: 
     the lists its schools exported through it, as for the whole province."""
     from eduwb import sample
     from eduwb.load import load_period
-    from eduwb.reconcile import reconcile_period
+    from eduwb.pipeline import reconcile_period
 
     monkeypatch.setitem(sample.P_DISTRICT, "tiny", 0.3)
     data = tmp_path / "data"

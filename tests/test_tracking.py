@@ -138,7 +138,7 @@ def test_schools_with_data_entry_errors_are_not_ready_to_sign(hk1):
     d = t.districts.set_index("district_code")
     for code, mine in t.schools.groupby("district_code"):
         assert d.loc[code, "schools_not_ready"] == int((mine["check_errors"] > 0).sum())
-    from eduwb.status import render_text
+    from eduwb.views.status import render_text
 
     text = render_text(t)
     assert "Lỗi nhập liệu" in text.splitlines()[3]

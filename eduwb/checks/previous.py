@@ -102,7 +102,8 @@ def _stored(key: tuple, cache: Path | str | None) -> PreviousPupils | None:
             stamp, summary = pickle.load(fh)
     except FileNotFoundError:
         return None
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError) as exc:
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError,
+            ValueError) as exc:
         log.warning("ignoring an unreadable checks cache %s (%s)", path, exc)
         return None
     if stamp != key[-1]:

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from eduwb import vocab
 from eduwb.load import Period
+from eduwb.values import is_missing
 
 STAFF_LEAVING = frozenset(vocab.STAFF_STATUSES) - frozenset(vocab.STAFF_AT_WORK)
 Need = tuple[str, tuple[str, ...]]  # (list kind, canonical fields it must carry)
@@ -294,7 +295,7 @@ def _arrow(s: pd.Series) -> pa.Array:
         return pa.array(s.array) if isinstance(s.dtype, pd.StringDtype) else pa.array(
             s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pa.array([None if is_blank(x) else str(x) for x in s], type=pa.string())
+        return pa.array([None if is_missing(x) else str(x) for x in s], type=pa.string())
 
 
 def _digit_keys(a: pa.Array) -> np.ndarray | None:
@@ -330,12 +331,8 @@ def texts_at(s: pd.Series, at: np.ndarray) -> np.ndarray:
     part = s.iloc[at]
     if isinstance(part.dtype, pd.StringDtype):
         return part.to_numpy(dtype=object, na_value="")
-    return np.array(["" if is_blank(x) else str(x) for x in part.to_numpy(dtype=object)],
+    return np.array(["" if is_missing(x) else str(x) for x in part.to_numpy(dtype=object)],
                     dtype=object)
-
-
-def is_blank(x: Any) -> bool:
-    return x is None or x is pd.NA or (isinstance(x, float) and x != x)
 
 
 def grades_of(v: System) -> np.ndarray:

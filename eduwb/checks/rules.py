@@ -17,7 +17,6 @@ from eduwb.checks.records import (
     System,
     birth_years,
     grades_of,
-    is_blank,
     is_member,
     key_index,
     key_values,
@@ -26,6 +25,7 @@ from eduwb.checks.records import (
     sorted_unique,
 )
 from eduwb.fields import label as field_label
+from eduwb.values import is_missing
 
 SEVERITIES: tuple[str, ...] = ("loi", "canh_bao")
 SEVERITY_LABELS = texts.SEVERITY_LABELS
@@ -198,7 +198,7 @@ def _empty_class(v: System, scope: Scope) -> pd.DataFrame:
     empty = _count_of(rows, pairs, n) == 0
     rows_ = mine.iloc[np.flatnonzero(empty)]
     size = rows_["declared_size"].to_numpy(dtype=object)
-    shown = np.array(["" if is_blank(x) else str(int(x)) for x in size], dtype=object)
+    shown = np.array(["" if is_missing(x) else str(int(x)) for x in size], dtype=object)
     return _class_found(rows_["school_code"], rows_["class_name"],
                         key_values(declared_size=shown) if len(rows_) else "",
                         rows=rows_.index.to_numpy())
@@ -213,7 +213,7 @@ def _size_differs(v: System, scope: Scope) -> pd.DataFrame:
     at = np.flatnonzero(bad)
     rows_ = mine.iloc[at]
     d = declared.to_numpy(dtype=object)[at]
-    shown = np.array(["" if is_blank(x) else str(int(x)) for x in d], dtype=object)
+    shown = np.array(["" if is_missing(x) else str(int(x)) for x in d], dtype=object)
     return _class_found(rows_["school_code"], rows_["class_name"],
                         key_values(declared_size=shown, present=n[at]) if len(at) else "",
                         "declared_size", rows=rows_.index.to_numpy(),

@@ -73,7 +73,7 @@ class Checks:
         discrepancies.csv, from ``recorded``; empty state without it) and checks_skipped.csv (the
         rules not applied, and why) into ``out``; returns their paths."""
         from eduwb.history.record import unrecorded
-        from eduwb.report import write_csv
+        from eduwb.outputs import write_csv
 
         out = Path(out)
         frame = (recorded.findings["checks"] if recorded is not None

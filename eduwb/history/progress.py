@@ -266,7 +266,7 @@ class ProgressReport:
 
     def write(self, out: Path | str) -> list[Path]:
         """Write the three CSV files into ``out`` (outputs.md conventions)."""
-        from eduwb.report import write_csv
+        from eduwb.outputs import write_csv
 
         out = Path(out)
         return [write_csv(self.progress, out / "progress.csv"),

@@ -33,7 +33,8 @@ from eduwb.sample import noise as _noise
 from eduwb.sample import registry as _registry
 from eduwb.sample import render as _render
 from eduwb.sample import truth as _truth
-from eduwb.sample.population import SIZES, YEAR, build_world
+from eduwb.sample.people import YEAR
+from eduwb.sample.population import SIZES, build_world
 from eduwb.schemas import columns
 
 __all__ = ["SIZES", "SampleSummary", "build_world", "generate"]

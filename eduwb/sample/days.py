@@ -46,7 +46,8 @@ from eduwb.sample import noise as _noise
 from eduwb.sample import registry as _registry
 from eduwb.sample import render as _render
 from eduwb.sample import truth as _truth
-from eduwb.sample.population import YEAR, build_world
+from eduwb.sample.people import YEAR
+from eduwb.sample.population import build_world
 
 OFFSETS = (0, 3, 5)  # days after the period's export date: Fri 10/09, Mon 13/09, Wed 15/09/2021
 FIX_SHARE = 1 / 3  # of the fixable problems left, fixed each later day

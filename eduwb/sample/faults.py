@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from eduwb import vocab
 from eduwb.sample import names
-from eduwb.sample.population import World, _class_name
+from eduwb.sample.people import class_name
+from eduwb.sample.population import World
 from eduwb.schemas import FIELDS_BY_KIND
 
 STUDENT_VN = ("vnedu_id", "moet_id", "full_name", "dob", "sex", "ethnicity", "class_name", "grade",
@@ -366,7 +367,7 @@ def _entry_faults(f: _Faults, world: World, period: str, sets: dict, pools: dict
         for r in f.take(classes, 1, lambda r: r["school"] not in exclude):
             school = schools[r["school"]]
             grade = r["grade"]
-            name = _class_name(school.class_style, grade,
+            name = class_name(school.class_style, grade,
                                sum(c["grade"] == grade for c in school.classes))
             new = {**r, "person_key": f"C:{school.code}:{name}", "class_name": name,
                    "multi_grade": False, "homeroom_teacher": None, "declared_size": 0}

@@ -9,14 +9,19 @@ two systems' sets from them.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 
-from eduwb import vocab
 from eduwb.sample import names
-
-YEAR = "2021-2022"
-YEAR_START = 2021
+from eduwb.sample.people import (
+    MINORITY,
+    Ids,
+    School,
+    class_name,
+    make_pupil,
+    rand_date,
+)
+from eduwb.sample.timeline import evolve
 
 SIZES: dict[str, dict[str, int]] = {
     "tiny": {"689": 2, "692": 2, "696": 2},
@@ -25,20 +30,6 @@ SIZES: dict[str, dict[str, int]] = {
                  "695": 20, "696": 28, "697": 14, "698": 18},
 }
 URBAN = ("688", "689", "690")
-# Ethnic-minority share of pupils and the mix of groups, by district.
-MINORITY: dict[str, tuple[float, dict[str, float]]] = {
-    "688": (0.08, {"Xtiêng": 6, "Hoa": 2, "Tày": 1, "Nùng": 1}),
-    "689": (0.05, {"Xtiêng": 4, "Hoa": 2, "Tày": 2, "Nùng": 2}),
-    "690": (0.10, {"Xtiêng": 4, "Hoa": 3, "Khmer": 2, "Tày": 1}),
-    "691": (0.36, {"Xtiêng": 55, "Mnông": 20, "Tày": 10, "Nùng": 10, "Dao": 5}),
-    "692": (0.28, {"Xtiêng": 55, "Khmer": 35, "Tày": 5, "Nùng": 5}),
-    "693": (0.22, {"Xtiêng": 5, "Khmer": 3, "Tày": 1, "Nùng": 1}),
-    "694": (0.25, {"Xtiêng": 60, "Khmer": 30, "Tày": 5, "Nùng": 5}),
-    "695": (0.12, {"Xtiêng": 5, "Tày": 2, "Nùng": 2, "Mường": 1}),
-    "696": (0.36, {"Xtiêng": 45, "Mnông": 25, "Tày": 12, "Nùng": 12, "Mạ": 3, "Dao": 3}),
-    "697": (0.05, {"Xtiêng": 5, "Khmer": 2, "Tày": 2, "Nùng": 1}),
-    "698": (0.20, {"Xtiêng": 5, "Tày": 2, "Nùng": 2, "Mnông": 1}),
-}
 COMMUNES: dict[str, tuple[str, ...]] = {
     "688": ("Long Thủy", "Thác Mơ", "Sơn Giang", "Long Phước", "Phước Bình", "Long Giang",
             "Phước Tín"),
@@ -67,26 +58,6 @@ COMMUNES: dict[str, tuple[str, ...]] = {
 FIGURES = ("Lê Quý Đôn", "Nguyễn Trãi", "Kim Đồng", "Võ Thị Sáu", "Trần Quốc Toản", "Lê Văn Tám",
            "Ngô Quyền", "Lý Thường Kiệt", "Hùng Vương", "Chu Văn An", "Nguyễn Du", "Trần Phú",
            "Lê Lợi", "Quang Trung", "Nguyễn Huệ", "Phan Bội Châu", "Tô Vĩnh Diện", "Nguyễn Bá Ngọc")
-DISABILITY_WEIGHTS = {"01": 3, "02": 2, "03": 1, "04": 2, "05": 4, "06": 1}
-
-
-@dataclass
-class School:
-    """A school of the registry (current code) and how its exports look."""
-
-    code: str
-    name: str
-    short_name: str
-    district: str
-    commune_code: str
-    school_type: str
-    ownership: str
-    rural: bool
-    minority_share: float
-    class_style: str  # "letter" 1A | "slash" 1/1 | "a1" 1A1
-    old_codes: tuple[str, ...] = ()
-    merged_on: date | None = None
-    classes: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -100,37 +71,6 @@ class World:
 
     def school(self, code: str) -> School:
         return next(s for s in self.schools if s.code == code)
-
-
-def _rand_date(rng: random.Random, start: date, end: date) -> date:
-    return start + timedelta(days=rng.randrange((end - start).days + 1))
-
-
-class _Ids:
-    """Unique MOET ids (10 digits, prefix 70) and personal ids."""
-
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-        self.used: set[int] = set()
-
-    def moet(self) -> str:
-        while True:
-            n = self.rng.randrange(10**8)
-            if n not in self.used:
-                self.used.add(n)
-                return f"70{n:08d}"
-
-    def personal(self, sex: str, dob: date) -> str:
-        century = (0 if sex == "M" else 1) + (2 if dob.year >= 2000 else 0)
-        return f"070{century}{dob.year % 100:02d}{self.rng.randrange(10**6):06d}"
-
-
-def _class_name(style: str, grade: int, i: int) -> str:
-    if style == "slash":
-        return f"{grade}/{i + 1}"
-    if style == "a1":
-        return f"{grade}A{i + 1}"
-    return f"{grade}{'ABCDEFGHIK'[i]}"
 
 
 def _schools(rng: random.Random, size: str) -> list[School]:
@@ -174,41 +114,6 @@ def _schools(rng: random.Random, size: str) -> list[School]:
     return out
 
 
-def _make_pupil(rng: random.Random, ids: _Ids, school: School, grade: int, eth_table,
-                seq: list[int], key: list[int]) -> dict:
-    sex = "M" if rng.random() < 0.515 else "F"
-    eth = eth_table.pick(rng) if rng.random() < school.minority_share else "Kinh"
-    born = YEAR_START - 5 - grade
-    over_age = rng.random() < 0.012
-    dob = _rand_date(rng, date(born - over_age, 1, 1), date(born - over_age, 12, 31))
-    seq[0] += 1
-    key[0] += 1
-    entry = YEAR_START - grade + 1
-    disabled = rng.random() < 0.011
-    return {
-        "school": school.code,
-        "person_key": f"P{key[0]:06d}",
-        "vnedu_id": f"{school.code[2:]}{entry % 100:02d}{seq[0]:05d}",
-        "moet_id": ids.moet(),
-        "personal_id": ids.personal(sex, dob) if rng.random() < 0.3 else None,
-        "full_name": names.person_name(rng, sex, eth),
-        "dob": dob,
-        "sex": sex,
-        "ethnicity": eth,
-        "class_name": None,
-        "grade": grade,
-        "status": vocab.STATUS_PRESENT,
-        "status_date": None,
-        "disability": names.Weighted(DISABILITY_WEIGHTS).pick(rng) if disabled else "khong",
-        "two_sessions": False,
-        "boarding": False,
-        "repeater": over_age and grade < 5 and rng.random() < 0.8,
-        "new_entrant": grade == 1,
-        "evaluation": None,
-        "completed_primary": None,
-    }
-
-
 def _enrol(rng, ids, school: School, scale: float, key: list[int]) -> list[dict]:
     """Classes of a school (stored on it) and its pupils at the start of the year."""
     _, mix = MINORITY[school.district]
@@ -228,13 +133,13 @@ def _enrol(rng, ids, school: School, scale: float, key: list[int]) -> list[dict]
     for grade in range(1, 6):
         n_cls = per_grade + (1 if grade == 1 and rng.random() < 0.3 and scale >= 1 else 0)
         for i in range(n_cls):
-            classes.append({"class_name": _class_name(school.class_style, grade, i),
+            classes.append({"class_name": class_name(school.class_style, grade, i),
                             "grade": grade, "grades": (grade,),
                             "two_sessions": rng.random() < two_share, "multi_grade": False})
     if school.rural and school.district not in URBAN and rng.random() < 0.35:
         low = rng.choice((1, 3, 4))
         same = [c for c in classes if c["grade"] == low]
-        classes.append({"class_name": _class_name(school.class_style, low, len(same)),
+        classes.append({"class_name": class_name(school.class_style, low, len(same)),
                         "grade": low, "grades": (low, low + 1), "two_sessions": False,
                         "multi_grade": True})
     for cls in classes:
@@ -255,7 +160,7 @@ def _enrol(rng, ids, school: School, scale: float, key: list[int]) -> list[dict]
                 if p["personal_id"]:
                     p["personal_id"] = ids.personal(p["sex"], p["dob"])
             else:
-                p = _make_pupil(rng, ids, school, grade, eth_table, seq, key)
+                p = make_pupil(rng, ids, school, grade, eth_table, seq, key)
                 if p["repeater"]:
                     p["new_entrant"] = False
             p["class_name"] = cls["class_name"]
@@ -284,7 +189,7 @@ def _staff(rng, ids, school: School, key: list[int]) -> list[dict]:
         female = {"cbql": 0.55, "gv": 0.8}.get(group, 0.5)
         sex = "M" if position == "Bảo vệ" or rng.random() > female else "F"
         eth = "Kinh" if rng.random() > school.minority_share * 0.2 else "Tày"
-        dob = _rand_date(rng, date(1964, 1, 1), date(1999, 12, 31))
+        dob = rand_date(rng, date(1964, 1, 1), date(1999, 12, 31))
         if group == "nv" and position in ("Bảo vệ", "Phục vụ"):
             qual = None
         elif group == "cbql":
@@ -343,7 +248,7 @@ def build_world(seed: int = 2021, size: str = "tiny") -> World:
     if size not in SIZES:
         raise ValueError(f"size must be one of {', '.join(SIZES)}")
     rng = random.Random(f"eduwb-sample:{seed}:world")
-    ids = _Ids(rng)
+    ids = Ids(rng)
     scale = 0.25 if size == "tiny" else 1.0
     schools = _schools(rng, size)
     _mark_merged(rng, schools)
@@ -355,8 +260,6 @@ def build_world(seed: int = 2021, size: str = "tiny") -> World:
         pupils[s.code] = _enrol(rng, ids, s, scale, key_p)
         staff[s.code] = _staff(rng, ids, s, key_s)
         facilities[s.code] = _facilities(rng, s)
-    from eduwb.sample.timeline import evolve
-
     snapshots = evolve(rng, ids, schools, pupils, staff, facilities, key_p)
     return World(seed=seed, size=size, schools=schools, snapshots=snapshots)
 

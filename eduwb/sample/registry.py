@@ -8,7 +8,8 @@ from pathlib import Path
 
 from eduwb import vocab
 from eduwb.sample import names
-from eduwb.sample.population import YEAR, World
+from eduwb.sample.people import YEAR
+from eduwb.sample.population import World
 
 DEADLINES = {"dau_nam": (date(2021, 9, 13), date(2021, 9, 20)),
              "cuoi_hk1": (date(2022, 1, 14), date(2022, 1, 21)),

@@ -25,7 +25,7 @@ from pathlib import Path
 from eduwb import fields, vocab
 from eduwb.sample.faults import Export
 from eduwb.sample.noise import Style
-from eduwb.sample.population import School
+from eduwb.sample.people import School
 from eduwb.sample.truth import fmt
 from eduwb.schemas import FIELDS_BY_KIND
 

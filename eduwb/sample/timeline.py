@@ -7,7 +7,7 @@ from datetime import date
 
 from eduwb import vocab
 from eduwb.sample import names
-from eduwb.sample.population import MINORITY, School, _make_pupil, _rand_date
+from eduwb.sample.people import MINORITY, School, make_pupil, rand_date
 
 TERMS = {
     "dau_nam": ("trong hè", date(2021, 6, 1), date(2021, 8, 31)),
@@ -35,7 +35,7 @@ def _events(rng: random.Random, ids, period: str, schools: list[School],
             if not _present(r):
                 continue
             x = rng.random()
-            when = _rand_date(rng, start, end)
+            when = rand_date(rng, start, end)
             if x < 0.008:
                 r["status"], r["status_date"] = f"Chuyển đi {term}", when
                 pool = by_district[s.district] if rng.random() < 0.7 else schools
@@ -66,11 +66,11 @@ def _events(rng: random.Random, ids, period: str, schools: list[School],
             grade = rng.randint(1, 5)
             counter[0] += 1
             seq = [90000 + counter[0]]
-            p = _make_pupil(rng, ids, s, grade, eth_table, seq, key)
+            p = make_pupil(rng, ids, s, grade, eth_table, seq, key)
             p["new_entrant"] = False
             cls = rng.choice([c for c in s.classes if grade in c["grades"]])
             p["class_name"], p["two_sessions"] = cls["class_name"], cls["two_sessions"]
-            p["status"], p["status_date"] = f"Chuyển đến {term}", _rand_date(rng, start, end)
+            p["status"], p["status_date"] = f"Chuyển đến {term}", rand_date(rng, start, end)
             rows[s.code].append(p)
 
 

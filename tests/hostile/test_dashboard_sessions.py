@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from eduwb import serve, sessions
+from eduwb.views.dashboard import serve, sessions
 from tests.test_dashboard import AS_OF, SAMPLE
 from tests.test_dashboard_browser import CHROMIUM, CHROMIUM_ARGS, new_page, voila
 

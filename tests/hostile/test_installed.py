@@ -54,7 +54,7 @@ def test_the_installed_wheel_runs_the_batch_and_finds_the_dashboard(tmp_path: Pa
     env.pop("PYTHONPATH", None)
     # The borrowed packages' data (nbconvert's templates) sit in the test venv's prefix.
     env["JUPYTER_PATH"] = str(Path(sys.prefix) / "share" / "jupyter")
-    where = _run([str(python), "-c", "import eduwb, eduwb.serve as s; print(eduwb.__file__); "
+    where = _run([str(python), "-c", "import eduwb, eduwb.views.dashboard.serve as s; print(eduwb.__file__); "
                   "print(s.notebook_path())"], cwd=work, env=env).stdout.split()
     assert all(Path(p).is_relative_to(site) for p in where), where
     assert Path(where[1]).name == "dashboard.ipynb" and Path(where[1]).is_file()

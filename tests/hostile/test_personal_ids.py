@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from eduwb import cli, fixlist
-from eduwb.explore import records_behind, search_people
-from eduwb.notebook import report_of
+from eduwb import cli
 from eduwb.pipeline import reconcile
 from eduwb.store import from_reconciliation
+from eduwb.views.district_report import report_of
+from eduwb.views.explore import records_behind, search_people
 from tests.hostile.sample_copy import (
     PERIOD,
     STAFF_689015,
@@ -84,7 +84,7 @@ def test_no_output_prints_a_personal_id(data: Path, tmp_path: Path, capsys) -> N
                             else path.read_text(encoding="utf-8-sig"))
     snap = from_reconciliation(result)
     report = report_of(snap, "689", dt.date(2021, 9, 30))
-    texts["fix list"] = xlsx_text(fixlist.fix_list_bytes(report))
+    texts["fix list"] = xlsx_text(report.fix_list_bytes())
     texts["report"] = report.fix_table().to_csv() + str(report.fix_list_html())
     behind = records_behind(result, "cb_tong", "70689015")
     texts["explorer"] = behind.to_csv() + search_people(result, "").to_csv()

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from eduwb import batch, notebook
+from eduwb import batch
 from eduwb.checks import RULE_IDS
-from eduwb.notebook import SECTIONS, report_of
 from eduwb.pipeline import reconcile
 from eduwb.store import from_reconciliation
+from eduwb.views import district_report
+from eduwb.views.district_report import SECTIONS, report_of
 from tests.hostile.sample_copy import SAMPLE, YEAR
 from tests.test_notebooks import jupyter_env
 
@@ -78,9 +79,9 @@ def test_a_long_fix_list_stays_in_excel_and_says_so(tmp_path: Path, monkeypatch)
     rep = report_of(from_reconciliation(result), "689", AS_OF)
     full = str(rep.fix_list_html())
     assert full.count("<tr>") == len(rep.fix_list()) + rep.fix_list()["school_code"].nunique()
-    monkeypatch.setattr(notebook, "PRINTED_TASKS", 3)
+    monkeypatch.setattr(district_report, "PRINTED_TASKS", 3)
     params = rep.params.__class__(**{**rep.params.__dict__, "out": tmp_path})
-    long = notebook.DistrictReport(params, rep.snapshot, rep.tracking)
+    long = district_report.DistrictReport(params, rep.snapshot, rep.tracking)
     assert "xem tệp Excel" in str(long.fix_list_html()) and "<tr>" not in str(long.fix_list_html())
     note = str(long.fix_list_note())
     assert "quá dài để in" in note and (tmp_path / "689.xlsx").is_file()

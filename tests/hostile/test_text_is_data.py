@@ -2,7 +2,7 @@
 
 Registry names (district office, specialist, school), a signer of the sign-off ledger, a pupil's
 name and a rejected cell carry formulas and markup; every CSV escapes them (and gives the raw value
-back through report.read_csv), every workbook holds them as strings, every page escapes them.
+back through outputs.read_csv), every workbook holds them as strings, every page escapes them.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from eduwb import batch, dashboard, fixlist, forms, report, status
-from eduwb.explore import Explorer
-from eduwb.notebook import report_of
+from eduwb import batch, outputs
 from eduwb.pipeline import reconcile
 from eduwb.store import from_reconciliation
+from eduwb.views import dashboard, forms, status
+from eduwb.views.district_report import report_of
+from eduwb.views.explore import Explorer
 from tests.hostile.sample_copy import YEAR, copy_sample, rewrite_rows, set_cells, xlsx_text
 from tests.test_notebooks import jupyter_env
 
@@ -74,10 +75,10 @@ def test_csv_cells_are_escaped_and_decoded(result, tmp_path: Path) -> None:
     assert f"'{BAD_DATE}" in rejected
     disc = (tmp_path / "discrepancies.csv").read_text(encoding="utf-8-sig")
     assert f"'{PUPIL} An" in disc
-    back = report.read_csv(tmp_path / "discrepancies.csv")
+    back = outputs.read_csv(tmp_path / "discrepancies.csv")
     assert f"{PUPIL} An" in set(back["full_name"])
-    assert BAD_DATE in set(report.read_csv(tmp_path / "rejected_rows.csv")["value"])
-    assert report.csv_raw(report.csv_safe("'quoted")) == "'quoted"
+    assert BAD_DATE in set(outputs.read_csv(tmp_path / "rejected_rows.csv")["value"])
+    assert outputs.csv_raw(outputs.csv_safe("'quoted")) == "'quoted"
 
 
 def test_workbooks_hold_text_as_strings(result, data: Path, tmp_path: Path) -> None:
@@ -85,7 +86,7 @@ def test_workbooks_hold_text_as_strings(result, data: Path, tmp_path: Path) -> N
     snap = from_reconciliation(result)
     rep = report_of(snap, "689", AS_OF)
     books = {"reconciliation.xlsx": tmp_path / "reconciliation.xlsx",
-             "fix list": fixlist.fix_list_bytes(rep),
+             "fix list": rep.fix_list_bytes(),
              "district form": forms.write_district_form(result, "689", tmp_path / "form.xlsx"),
              "school form": forms.write_school_form(result, "70689015", tmp_path / "school.xlsx"),
              "theo_doi.xlsx": status.write_status_workbook(snap.track(AS_OF),

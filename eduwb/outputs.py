@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from eduwb.values import as_text, is_missing
+
 # A spreadsheet evaluates a cell beginning with one of these (CSV injection); ESCAPE marks text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ESCAPE = "'"
@@ -64,10 +66,8 @@ def read_csv(path: Path | str) -> pd.DataFrame:
 
 
 def _cell(value: object) -> object:
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return as_text(value)
     if isinstance(value, str):
         return csv_safe(value)
     return value
@@ -153,7 +153,7 @@ def write_workbook(result, path: Path | str) -> Path:
     return path
 
 
-def workbook(target, title: str):
+def workbook(target, title: str, *, author: str | None = None):
     """A formatted xlsxwriter workbook with a fixed creation date (same input, same bytes) and its
     header format; ``target`` is a path or a BytesIO. Strings are never turned into formulas or
     links (a name beginning with ``=`` stays a name)."""
@@ -161,7 +161,10 @@ def workbook(target, title: str):
 
     book = xlsxwriter.Workbook(str(target) if isinstance(target, Path) else target,
                                workbook_options(in_memory=not isinstance(target, str | Path)))
-    book.set_properties({"created": FIXED_CREATED, "title": title})
+    properties = {"created": FIXED_CREATED, "title": title}
+    if author is not None:
+        properties["author"] = author
+    book.set_properties(properties)
     head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
                             "valign": "top"})
     return book, head
@@ -280,7 +283,7 @@ def _fragments(column: pd.Series, strings) -> list[str | None]:
 
 def _fragment(value: object, strings, uses: int = 1) -> str | None:
     """One value's cell XML after its reference; a text counts ``uses`` times in the table."""
-    if _missing(value):
+    if is_missing(value):
         return None
     if isinstance(value, bool | np.bool_):
         value = "x" if value else ""
@@ -293,9 +296,4 @@ def _fragment(value: object, strings, uses: int = 1) -> str | None:
     index = strings._get_shared_string_index(str(value)[:32767])  # Excel's limit, as xlsxwriter
     strings.count += uses - 1
     return f'" t="s"><v>{index}</v></c>'
-
-
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or value is pd.NaT or (
-        isinstance(value, float) and value != value)
 

@@ -26,10 +26,11 @@ from typing import Any
 import pandas as pd
 
 from eduwb import explain, indicators, text, vocab
-from eduwb.compare import FIELD_LABELS
 from eduwb.errors import EduwbError
+from eduwb.fields import label as field_label
 from eduwb.history import KINDS, Series
 from eduwb.pipeline import Reconciliation, reconcile
+from eduwb.values import as_text
 
 RECORD_COLUMNS: dict[str, str] = {
     "school_code": "Mã trường",
@@ -159,10 +160,10 @@ def records_behind(rec: Reconciliation, indicator: str, unit: str,
             "school_code": record["school_code"],
             "system": "cả hai" if key[0] == "pair" else vocab.SYSTEM_LABELS[system],
             "full_name": first["full_name"] or _record_name(record),
-            "vnedu_id": first["vnedu_id"] or _text(record.get("vnedu_id")),
-            "moet_id": first["moet_id"] or _text(record.get("moet_id")),
+            "vnedu_id": first["vnedu_id"] or as_text(record.get("vnedu_id")),
+            "moet_id": first["moet_id"] or as_text(record.get("moet_id")),
             "detail": _detail(record),
-            "dob": _text(record.get("dob")),
+            "dob": as_text(record.get("dob")),
             "category": "; ".join(dict.fromkeys(vocab.CATEGORY_LABELS[r["category"]]
                                                 for r in rows)),
             "field": "; ".join(dict.fromkeys(r["field"] for r in rows if r["field"]
@@ -207,12 +208,12 @@ def search_people(rec: Reconciliation, query: str, *, school: str | None = None,
                     "system": vocab.SYSTEM_LABELS[system],
                     "school_code": found["school_code"].to_numpy(),
                     "full_name": found["full_name"].to_numpy(),
-                    "dob": [_text(d) for d in found["dob"]],
+                    "dob": [as_text(d) for d in found["dob"]],
                     "detail": [_detail(r) for _, r in found.iterrows()],
                     "status": found["status" if kind == "students" else "staff_status"].to_numpy(),
-                    "vnedu_id": [_text(v) for v in found["vnedu_id"]] if "vnedu_id" in found
+                    "vnedu_id": [as_text(v) for v in found["vnedu_id"]] if "vnedu_id" in found
                     else "",
-                    "moet_id": [_text(v) for v in found["moet_id"]],
+                    "moet_id": [as_text(v) for v in found["moet_id"]],
                     "findings": [int(counts.get(i, 0)) for i in found.index],
                 }))
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
@@ -290,11 +291,11 @@ def rule_records(rec: Reconciliation, rule: str, unit: str,
         "school_code": found["school_code"].to_numpy(),
         "kind": found["kind"].map(vocab.LIST_KIND_LABELS).to_numpy(),
         "full_name": [_record_name(r) for _, r in found.iterrows()],
-        "vnedu_id": [_text(v) for v in found.get("vnedu_id", pd.Series("", index=found.index))],
-        "moet_id": [_text(v) for v in found.get("moet_id", pd.Series("", index=found.index))],
+        "vnedu_id": [as_text(v) for v in found.get("vnedu_id", pd.Series("", index=found.index))],
+        "moet_id": [as_text(v) for v in found.get("moet_id", pd.Series("", index=found.index))],
         "detail": [_detail(r) for _, r in found.iterrows()],
-        "dob": [_text(v) for v in found.get("dob", pd.Series("", index=found.index))],
-        "field": which["field"].map(lambda x: FIELD_LABELS.get(x, x)).to_numpy(),
+        "dob": [as_text(v) for v in found.get("dob", pd.Series("", index=found.index))],
+        "field": which["field"].map(field_label).to_numpy(),
         "value": which["value"].to_numpy(),
         "message": which["message"].to_numpy(),
         "action": which["action"].to_numpy(),
@@ -371,7 +372,7 @@ def titled(frame: pd.DataFrame, titles: Mapping[str, str]) -> pd.DataFrame:
 
 def export_selection(frames: Mapping[str, pd.DataFrame], path: Path | str) -> Path:
     """Write each frame to its own sheet (name ≤ 31 characters) of a formatted workbook."""
-    from eduwb.report import table_sheet, workbook
+    from eduwb.outputs import table_sheet, workbook
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -382,25 +383,17 @@ def export_selection(frames: Mapping[str, pd.DataFrame], path: Path | str) -> Pa
     return path
 
 
-def _text(value: Any) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return ""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()[:10]
-    return str(value)
-
-
 def _record_name(record: pd.Series) -> str:
     for col in ("full_name", "class_name", "item"):
-        if col in record and _text(record[col]):
-            return _text(record[col])
+        if col in record and as_text(record[col]):
+            return as_text(record[col])
     return ""
 
 
 def _detail(record: pd.Series) -> str:
     for col in ("class_name", "position"):
-        if col in record and _text(record[col]):
-            return _text(record[col])
+        if col in record and as_text(record[col]):
+            return as_text(record[col])
     return ""
 
 

@@ -1,4 +1,4 @@
-"""report.table_sheet renders rows column by column: the very bytes of writing them cell by cell."""
+"""outputs.table_sheet renders rows column by column: the very bytes of writing them cell by cell."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import io
 import openpyxl
 import pandas as pd
 
-from eduwb import report
+from eduwb import outputs
 
 
 def _cell_by_cell(book, name: str, frame: pd.DataFrame, head) -> None:
     """table_sheet as it was: every cell through xlsxwriter's own write methods."""
     ws = book.add_worksheet(name)
-    titles = [report.COLUMN_TITLES.get(c, str(c)) for c in frame.columns]
+    titles = [outputs.COLUMN_TITLES.get(c, str(c)) for c in frame.columns]
     ws.write_row(0, 0, titles, head)
     for j, col in enumerate(frame.columns):
         values = frame[col].tolist()
@@ -40,7 +40,7 @@ def _cell_by_cell(book, name: str, frame: pd.DataFrame, head) -> None:
 
 def _book(frame: pd.DataFrame, write) -> bytes:
     buf = io.BytesIO()
-    book, head = report.workbook(buf, "thử")
+    book, head = outputs.workbook(buf, "thử")
     write(book, "Bảng", frame, head)
     write(book, "Bảng 2", frame.iloc[::-1], head)  # a second sheet shares the string table
     book.close()
@@ -64,17 +64,17 @@ def _hostile_table(rows: int) -> pd.DataFrame:
 def test_the_same_bytes_as_cell_by_cell() -> None:
     for rows in (8, 40, 200):  # spans: one block of 16 rows, several, and more than 200 rows
         frame = _hostile_table(rows)
-        assert _book(frame, report.table_sheet) == _book(frame, _cell_by_cell), rows
+        assert _book(frame, outputs.table_sheet) == _book(frame, _cell_by_cell), rows
     empty = pd.DataFrame(columns=["year", "period"])
-    assert _book(empty, report.table_sheet) == _book(empty, _cell_by_cell)
+    assert _book(empty, outputs.table_sheet) == _book(empty, _cell_by_cell)
     gap = _hostile_table(40)
     gap.loc[16:31, :] = None  # a block of rows without a cell, and the last rows empty
     gap.loc[36:, :] = None
-    assert _book(gap, report.table_sheet) == _book(gap, _cell_by_cell)
+    assert _book(gap, outputs.table_sheet) == _book(gap, _cell_by_cell)
 
 
 def test_text_stays_text() -> None:
-    data = _book(_hostile_table(8), report.table_sheet)
+    data = _book(_hostile_table(8), outputs.table_sheet)
     ws = openpyxl.load_workbook(io.BytesIO(data))["Bảng"]
     assert ws["A2"].value == "=1+1" and ws["A2"].data_type == "s"
     assert ws["A3"].value == "  Lê Thị  " and ws["B3"].value == -2

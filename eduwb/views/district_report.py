@@ -21,7 +21,13 @@ import pandas as pd
 
 from eduwb import indicators, vocab
 from eduwb.checks import RULE_IDS, SEVERITIES, SEVERITY_LABELS, Checks
-from eduwb.document import (
+from eduwb.errors import EduwbError, ParameterError
+from eduwb.load import check_year_period
+from eduwb.outputs import ENTITY_TITLES
+from eduwb.registry import load_registry
+from eduwb.store import Snapshot, snapshot
+from eduwb.tracking import STATUS_LABELS, Tracking
+from eduwb.views.document import (
     PERSONAL_DATA_NOTICE,
     Html,
     document,
@@ -31,8 +37,7 @@ from eduwb.document import (
     table,
     toc,
 )
-from eduwb.errors import EduwbError, ParameterError
-from eduwb.fixlist import (
+from eduwb.views.fixlist import (
     CHECK_FIX_SYSTEM,
     CHECK_TITLES,
     FIX_COLUMNS,
@@ -40,13 +45,9 @@ from eduwb.fixlist import (
     NEW_MARK,
     check_tasks,
     fix_list,
+    fix_list_bytes,
     order_tasks,
 )
-from eduwb.load import check_year_period
-from eduwb.registry import load_registry
-from eduwb.report import ENTITY_TITLES
-from eduwb.store import Snapshot, snapshot
-from eduwb.tracking import STATUS_LABELS, Tracking
 
 if TYPE_CHECKING:
     from eduwb.history import ProgressReport, Series
@@ -135,10 +136,11 @@ def check_parameters(namespace: Mapping[str, Any]) -> ReportParameters:
             problems.append(f"data = {str(data)!r}: danh mục không đọc được / unreadable "
                             f"registry: {exc}")
         else:
-            known = sorted(set(registry.schools["district_code"]))
-            if district not in known:
-                problems.append(f"district = {district!r}: không có trong danh mục trường / not a "
-                                f"district office with schools (có / known: {', '.join(known)})")
+            try:
+                registry.check_district(district)
+            except ParameterError as exc:
+                problems.append(f"district = {district!r}: không có trong danh mục phòng GD&ĐT / "
+                                f"{exc}")
     as_of = values["as_of"]
     if isinstance(as_of, dt.date):
         day = as_of
@@ -238,8 +240,8 @@ class DistrictReport:
     def cover(self) -> Html:
         """The first page: issuing office, title, the personal-data notice, the key figures and
         the table of contents (with the document's style)."""
-        from eduwb.document import CSS
-        from eduwb.forms import MOTTO, NATION, PROVINCE_OFFICE, office_name
+        from eduwb.views.document import CSS
+        from eduwb.views.forms import MOTTO, NATION, PROVINCE_OFFICE, office_name
 
         p, d = self.params, self.tracking.districts.iloc[0]
         head = (f'<div class="eduwb-head"><div>{e(PROVINCE_OFFICE)}<br/>'
@@ -310,7 +312,7 @@ class DistrictReport:
     def sign_off(self) -> Html:
         """Place and date, and the signatures: the specialist who prepared the report and the head
         of the office."""
-        from eduwb.forms import place_name
+        from eduwb.views.forms import place_name
 
         d = self.tracking.districts.iloc[0]
         day = self.params.as_of
@@ -324,7 +326,7 @@ class DistrictReport:
 
     def schools_status(self) -> pd.DataFrame:
         """Each school against the vnEdu deadline, most urgent first, with who must act."""
-        from eduwb.status import STATUS_COLUMNS, status_frame
+        from eduwb.views.status import STATUS_COLUMNS, status_frame
 
         frame = status_frame(self.tracking)
         frame = frame[frame["level"] == "Trường"].drop(columns=["level"])
@@ -768,13 +770,23 @@ class DistrictReport:
     def _tasks_in_excel_only(self) -> bool:
         return self.params.out is not None and len(self._tasks) > PRINTED_TASKS
 
+    def fix_list_bytes(self) -> bytes:
+        """The fix list workbook as .xlsx bytes (the batch writes them, the dashboard offers
+        them): a summary sheet, then one sheet per school with its tasks."""
+        p = self.params
+        subtitle = (f"{self.district_name} - Năm học {p.year} - {vocab.PERIOD_LABELS[p.period]} "
+                    f"- tính đến {p.as_of:%d/%m/%Y}")
+        return fix_list_bytes(self.fix_list(), self.fix_summary().reset_index(), self.school_names,
+                              subtitle)
+
     def write_fix_list(self) -> Path | None:
         """Write the fix list workbook into the output folder (None when there is none)."""
-        from eduwb.fixlist import write_fix_list
-
         if self.params.out is None:
             return None
-        return write_fix_list(self, fix_list_path(self.params.out, self.params.district))
+        path = fix_list_path(self.params.out, self.params.district)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(self.fix_list_bytes())
+        return path
 
     # ---- figures ----
 
@@ -860,7 +872,7 @@ def _some(codes: list[str], limit: int = 6) -> str:
 
 def _changes_text(rows: pd.DataFrame, limit: int = 4) -> str:
     """An after-signoff unit's changed indicators: label (cell): signed → current."""
-    from eduwb.explore import cell_label
+    from eduwb.views.explore import cell_label
 
     parts = []
     for r in rows.head(limit).itertuples(index=False):

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
+from eduwb.values import is_missing
+
 # The first page of every document that holds personal data says so (outputs.md).
 PERSONAL_DATA_NOTICE = (
     "Báo cáo có dữ liệu cá nhân (họ tên, ngày sinh học sinh và cán bộ; Nghị định 13/2023/NĐ-CP): "
@@ -93,7 +95,7 @@ class Html:
 
 def e(value: object) -> str:
     """A value as text in a page: escaped (quotes included), missing values empty."""
-    if _missing(value):
+    if is_missing(value):
         return ""
     return html.escape(str(value), quote=True)
 
@@ -110,7 +112,7 @@ def plain(markup: str) -> str:
 
 def fmt_number(value: object) -> str:
     """A count as Vietnamese write it (1.234; −5); empty when missing."""
-    if _missing(value):
+    if is_missing(value):
         return ""
     if isinstance(value, float) and not value.is_integer():
         return f"{value:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".")
@@ -165,6 +167,3 @@ def _cell(value: object) -> str:
     return e(value)
 
 
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or value is pd.NaT or (
-        isinstance(value, float) and value != value)

@@ -17,19 +17,17 @@ import datetime as dt
 import io
 import re
 from collections.abc import Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from eduwb import vocab
 from eduwb.checks import CATALOGUE, RULE_IDS, SEVERITIES, SEVERITY_LABELS
-from eduwb.document import PERSONAL_DATA_NOTICE
-from eduwb.report import ENTITY_TITLES, workbook
-
-if TYPE_CHECKING:
-    from eduwb.notebook import DistrictReport
+from eduwb.fields import label as field_label
+from eduwb.outputs import ENTITY_TITLES, workbook
+from eduwb.values import is_missing
+from eduwb.views.document import PERSONAL_DATA_NOTICE
 
 # Where each category is fixed (the system a person opens), for the fix list.
 FIX_SYSTEM: dict[str, str] = {
@@ -75,17 +73,11 @@ _WIDTHS = {"system": 11, "found_in": 14, "severity": 10, "category": 26, "entity
            "csdl_value": 26, "action": 60, "state": 10, "first_seen": 11}
 
 
-def write_fix_list(report: DistrictReport, path: Path | str) -> Path:
-    """Write the report's fix list to ``path`` (xlsx); returns the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(fix_list_bytes(report))
-    return path
-
-
-def fix_list_bytes(report: DistrictReport) -> bytes:
-    """The report's fix list as .xlsx bytes (the batch writes them, the dashboard offers them)."""
-    p = report.params
+def fix_list_bytes(tasks: pd.DataFrame, summary: pd.DataFrame, school_names: Mapping[str, str],
+                   subtitle: str) -> bytes:
+    """A district's fix list as .xlsx bytes: ``summary`` (one row per school, counts after two
+    label columns) on the first sheet, then one sheet per school of ``school_names`` with its
+    ``tasks`` (FIX_COLUMNS keys, in order). ``subtitle`` names the district, period and date."""
     buf = io.BytesIO()
     book, head = workbook(buf, "Danh sách cần sửa")
     fmt = {
@@ -95,9 +87,6 @@ def fix_list_bytes(report: DistrictReport) -> bytes:
         "num": book.add_format({"valign": "top", "border": 1}),
         "total": book.add_format({"bold": True, "border": 1}),
     }
-    subtitle = (f"{report.district_name} - Năm học {p.year} - {vocab.PERIOD_LABELS[p.period]} "
-                f"- tính đến {p.as_of:%d/%m/%Y}")
-    summary = report.fix_summary().reset_index()
     ws = book.add_worksheet("Tổng hợp")
     ws.write_string(0, 0, "DANH SÁCH CẦN SỬA: ĐỐI CHIẾU vnEdu - CSDL NGÀNH VÀ KIỂM TRA NHẬP LIỆU",
                     fmt["title"])
@@ -117,12 +106,11 @@ def fix_list_bytes(report: DistrictReport) -> bytes:
     ws.freeze_panes(top + 1, 0)
     _print_setup(ws, landscape=False)
 
-    tasks = report.fix_list()
     columns = [c for c in FIX_COLUMNS if c not in ("school_code", "school_name")]
-    for code in sorted(report.school_names):
+    for code in sorted(school_names):
         mine = tasks[tasks["school_code"] == code][columns]
         ws = book.add_worksheet(code)
-        ws.write_string(0, 0, f"{report.school_names[code]} ({code})", fmt["title"])
+        ws.write_string(0, 0, f"{school_names[code]} ({code})", fmt["title"])
         ws.write_string(1, 0, subtitle)
         ws.write_string(2, 0, f"{len(mine)} việc cần làm" if len(mine) else
                         "Không có việc cần làm: không sai lệch, không lỗi nhập liệu.")
@@ -143,7 +131,7 @@ def _write_table(ws: Any, top: int, frame: pd.DataFrame, titles: list[str],
     ws.write_row(top, 0, titles, fmt["head"])
     for i, row in enumerate(frame.itertuples(index=False), start=top + 1):
         for j, value in enumerate(row):
-            if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+            if is_missing(value):
                 ws.write_blank(i, j, None, fmt["cell"])
             elif isinstance(value, int | float) or hasattr(value, "item"):
                 ws.write_number(i, j, getattr(value, "item", lambda v=value: v)(), fmt["num"])
@@ -179,9 +167,7 @@ def fix_list(findings: pd.DataFrame, school_names: Mapping[str, str], *,
              states: pd.DataFrame | None = None) -> pd.DataFrame:
     """Discrepancies as tasks (FIX_COLUMNS keys), ordered by school, category and name;
     ``states``: finding_id, state, first_seen by the findings' index (see
-    :meth:`eduwb.notebook.DistrictReport.finding_states`)."""
-    from eduwb.compare import FIELD_LABELS
-
+    :meth:`eduwb.views.district_report.DistrictReport.finding_states`)."""
     f = findings
     frame = pd.DataFrame({
         "school_code": f["school_code"],
@@ -195,7 +181,7 @@ def fix_list(findings: pd.DataFrame, school_names: Mapping[str, str], *,
         "vnedu_id": f["vnedu_id"],
         "moet_id": f["moet_id"],
         "field": [vocab.LIST_KIND_LABELS.get(x, x) if c == "school_missing"
-                  else FIELD_LABELS.get(x) or _FACILITY_LABELS.get(x, x)
+                  else field_label(x)
                   for c, x in zip(f["category"], f["field"], strict=True)],
         "vnedu_value": [value_label(x, v) for x, v in zip(f["field"], f["vnedu_value"],
                                                            strict=True)],
@@ -215,8 +201,6 @@ def check_tasks(checks: pd.DataFrame, school_names: Mapping[str, str], *,
                 states: pd.DataFrame | None = None) -> pd.DataFrame:
     """Data-entry checks (checks.csv rows) as tasks (FIX_COLUMNS keys): fixed in vnEdu whatever
     system they were found in; what is wrong goes on the side of the system that has it."""
-    from eduwb.compare import FIELD_LABELS
-
     c = checks
     on_vnedu = (c["system"] == "vnedu").to_numpy()
     person = c["entity"].isin(["student", "staff"]).to_numpy()
@@ -231,7 +215,7 @@ def check_tasks(checks: pd.DataFrame, school_names: Mapping[str, str], *,
         "full_name": c["full_name"].where(c["full_name"] != "", c["class_name"]),
         "vnedu_id": np.where(on_vnedu & person, c["record_key"], ""),
         "moet_id": c["moet_id"],
-        "field": [FIELD_LABELS.get(x) or _FACILITY_LABELS.get(x, x) for x in c["field"]],
+        "field": [field_label(x) for x in c["field"]],
         "vnedu_value": np.where(on_vnedu, c["message"], ""),
         "csdl_value": np.where(on_vnedu, "", c["message"]),
         "action": c["action"],
@@ -264,7 +248,6 @@ _VALUE_LABELS: dict[str, dict[str, str]] = {
                    **vocab.DISABILITY_TYPES},
 }
 _FLAGS = {"True": "Có", "False": "Không"}
-_FACILITY_LABELS = {item: names[0] for item, names in vocab.FACILITY_ITEMS.items()}
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 
 

@@ -3,7 +3,7 @@
 :func:`prepare` computes (or finds in the cache) every period's snapshot so that the page never
 reconciles; :func:`voila_command` and :func:`voila_environment` build the server's command line
 and environment (sources hidden and tracebacks off — Voilà's defaults —, a preheated pool of one
-kernel, a bounded number of kernels (:mod:`eduwb.sessions`), idle kernels culled, an optional
+kernel, a bounded number of kernels (:mod:`eduwb.views.dashboard.sessions`), idle kernels culled, an optional
 token); :func:`start` runs it.
 """
 
@@ -17,7 +17,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from eduwb import dashboard, sessions, store
+from eduwb import store
+from eduwb.views.dashboard import model as dashboard
+from eduwb.views.dashboard import sessions
 
 NOTEBOOK = "dashboard.ipynb"  # shipped in eduwb.notebooks
 CULL_IDLE_SECONDS = 900  # a kernel left by a closed tab is shut down after 15 minutes
@@ -27,7 +29,7 @@ CULL_INTERVAL_SECONDS = 60
 def notebook_path() -> Path:
     """The dashboard notebook shipped with eduwb (``notebooks/dashboard.ipynb`` of the source tree,
     ``eduwb/notebooks/`` once installed)."""
-    from eduwb.notebook import notebook_file
+    from eduwb.views.district_report import notebook_file
 
     return notebook_file(NOTEBOOK)
 
@@ -48,7 +50,7 @@ def voila_command(notebook: Path | str, port: int, token: str | None = None, *,
                   max_sessions: int = sessions.MAX_KERNELS,
                   reclaim_after: float = sessions.RECLAIM_AFTER_SECONDS) -> list[str]:
     """The Voilà command line: 127.0.0.1 only, no browser, a preheated pool of one kernel, at most
-    ``max_sessions`` kernels serving pages (:mod:`eduwb.sessions`: idle pages without a connection
+    ``max_sessions`` kernels serving pages (:mod:`.sessions`: idle pages without a connection
     make room, else a "try later" page), idle kernels culled, no port fallback (the printed address
     must be right)."""
     cmd = [
@@ -56,7 +58,7 @@ def voila_command(notebook: Path | str, port: int, token: str | None = None, *,
         "--Voila.ip=127.0.0.1", f"--port={port}", "--Voila.port_retries=0",
         "--preheat_kernel=True", "--pool_size=1",
         "--strip_sources=True", "--show_tracebacks=False",
-        "--VoilaConfiguration.multi_kernel_manager_class=eduwb.sessions.CappedKernelManager",
+        "--VoilaConfiguration.multi_kernel_manager_class=eduwb.views.dashboard.sessions.CappedKernelManager",
         f"--CappedKernelManager.max_kernels={max_sessions}",
         f"--CappedKernelManager.reclaim_after={reclaim_after}",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",

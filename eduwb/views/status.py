@@ -91,7 +91,7 @@ def render_text(tracking: Tracking) -> str:
 def write_status_workbook(tracking: Tracking, path: Path | str) -> Path:
     """theo_doi.xlsx: the urgency-ordered table, then schools, district offices, unassigned
     offices and sync-blocked schools; Vietnamese titles, frozen header, filters; fixed bytes."""
-    from eduwb.report import table_sheet, workbook
+    from eduwb.outputs import table_sheet, workbook
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -9,17 +9,22 @@ The same input gives the same bytes.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from eduwb import vocab
+from eduwb.outputs import workbook
+from eduwb.values import is_missing
 
-FIXED_CREATED = dt.datetime(2000, 1, 1)
+if TYPE_CHECKING:
+    from eduwb.load import Period
+    from eduwb.pipeline import Reconciliation
+    from eduwb.registry import Registry
+
 PROVINCE_OFFICE = "SỞ GIÁO DỤC VÀ ĐÀO TẠO BÌNH PHƯỚC"
 REPORT_TITLE = "BÁO CÁO THỐNG KÊ GIÁO DỤC TIỂU HỌC"
 NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -118,7 +123,7 @@ SCHOOL_VALUE_COLUMNS = ("Tổng số", "Nữ", "Khối 1", "Khối 2", "Khối 3
 # --- tables (the numbers; the workbooks render them) ----------------------------------------------
 
 
-def district_table(indicators: pd.DataFrame, registry: Any, district: str,
+def district_table(indicators: pd.DataFrame, registry: Registry, district: str,
                    period: str) -> pd.DataFrame:
     """The district form's numbers: one row per registry school of the district (school_code,
     school_name, then one column per form column label "Group|Label"), then the TOTAL_LABEL row from
@@ -189,7 +194,7 @@ def office_name(district_name: str | None, code: str) -> str:
     return f"PHÒNG GD&ĐT {(name or code).upper()}"
 
 
-def write_district_form(result: Any, district: str, path: Path | str) -> Path:
+def write_district_form(result: Reconciliation, district: str, path: Path | str) -> Path:
     """The district office's form (rows = schools, vnEdu figures, totals; signed by TRƯỞNG PHÒNG)
     for a :class:`eduwb.pipeline.Reconciliation`; A4 landscape."""
     period = result.period
@@ -246,7 +251,7 @@ def write_district_form(result: Any, district: str, path: Path | str) -> Path:
     return Path(path)
 
 
-def write_school_form(result: Any, school: str, path: Path | str) -> Path:
+def write_school_form(result: Reconciliation, school: str, path: Path | str) -> Path:
     """A school's form (rows = indicators, vnEdu figures; signed by HIỆU TRƯỞNG); A4 portrait."""
     period = result.period
     reg = period.registry
@@ -287,20 +292,15 @@ def write_school_form(result: Any, school: str, path: Path | str) -> Path:
     return Path(path)
 
 
-def _district_name(reg: Any, code: str) -> str | None:
+def _district_name(reg: Registry, code: str) -> str | None:
     d = reg.districts[reg.districts["district_code"] == code]
     return d["name"].iloc[0] if len(d) and isinstance(d["name"].iloc[0], str) else None
 
 
 def _book(path: Path | str):
-    import xlsxwriter
-
-    from eduwb.report import workbook_options
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    book = xlsxwriter.Workbook(str(path), workbook_options())  # names from files stay text
-    book.set_properties({"created": FIXED_CREATED, "title": REPORT_TITLE, "author": "eduwb"})
+    book, _ = workbook(path, REPORT_TITLE, author="eduwb")  # names from files stay text
     base = {"font_name": FONT, "font_size": 11}
 
     def f(**kw):
@@ -331,7 +331,7 @@ def _book(path: Path | str):
     return book, fmt
 
 
-def _title_block(ws, fmt, ncols: int, line1: str, line2: str, period: Any,
+def _title_block(ws, fmt, ncols: int, line1: str, line2: str, period: Period,
                  school: str | None = None, line_chars: int = 80) -> int:
     """Issuing body (left) and national motto (right), report title, period; returns the first
     free row."""
@@ -367,8 +367,8 @@ def _height(label: str, chars_per_line: int) -> float:
     return 15.0 * lines
 
 
-def _write_count(ws, r: int, c: int, value: Any, num) -> None:
-    if value is None or value is pd.NA or pd.isna(value):
+def _write_count(ws, r: int, c: int, value: object, num) -> None:
+    if is_missing(value):
         ws.write_blank(r, c, None, num)
     else:
         ws.write_number(r, c, int(value), num)
