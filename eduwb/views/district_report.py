@@ -100,7 +100,7 @@ class ReportParameters:
     history: Path | None = None  # None: the default store (eduwb.history.default_path)
 
 
-def check_parameters(namespace: Mapping[str, Any]) -> ReportParameters:
+def check_parameters(namespace: Mapping[str, object]) -> ReportParameters:
     """Check the report's parameters; raise :class:`ParameterError` listing every problem.
 
     ``namespace`` is a dict of parameters or a notebook's ``globals()``: any other public variable
@@ -850,7 +850,7 @@ def report_of(snap: Snapshot, district: str, as_of: dt.date,
     return DistrictReport(params, cut, cut.track(as_of))
 
 
-def district_report(params: ReportParameters | Mapping[str, Any]) -> DistrictReport:
+def district_report(params: ReportParameters | Mapping[str, object]) -> DistrictReport:
     """The report of one district and period (parameters checked when given as a mapping)."""
     if not isinstance(params, ReportParameters):
         params = check_parameters(params)

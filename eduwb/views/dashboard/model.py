@@ -23,7 +23,6 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -150,7 +149,7 @@ def read_progress(data: Path | str, year: str, period: str,
         return f"Không đọc được lịch sử các lần đối chiếu: {exc.message}"
 
 
-def next_deadline(deadlines: Iterable[calendar.Deadlines], as_of: dt.date) -> dict[str, Any] | None:
+def next_deadline(deadlines: Iterable[calendar.Deadlines], as_of: dt.date) -> dict[str, object] | None:
     """The first deadline on or after ``as_of``: period, who (``vnedu``: schools → district office,
     ``eqms``: district office → province), date, days_left; None when all have passed."""
     due = sorted((d, when, p.period) for p in deadlines for when, d in (("vnedu", p.vnedu),

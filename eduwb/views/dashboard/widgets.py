@@ -14,7 +14,7 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eduwb import vocab
 from eduwb.errors import EduwbError
@@ -56,6 +56,9 @@ from eduwb.views.dashboard.model import (
     tiles,
     trend_frame,
 )
+
+if TYPE_CHECKING:
+    from ipywidgets import Widget
 
 log = logging.getLogger(__name__)
 
@@ -277,7 +280,7 @@ class Dashboard:
 
 
 def app(data: Path | str | None = None, *, year: str | None = None, as_of: dt.date | str | None = None,
-        cache: Path | str | None = None, history: Path | str | None = None) -> Any:
+        cache: Path | str | None = None, history: Path | str | None = None) -> Widget:
     """The dashboard widget for the notebook; arguments default to the EDUWB_* environment
     variables. Never raises: a data folder that cannot be read gives a Vietnamese message."""
     import ipywidgets as w
