@@ -41,7 +41,13 @@ def csv_text(frame: pd.DataFrame) -> str:
     out = frame.copy()
     for name in out.columns:
         col = out[name]
-        if col.dtype == object or str(col.dtype) in ("str", "string"):
+        if not (col.dtype == object or str(col.dtype) in ("str", "string")):
+            continue
+        if pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty"):  # text only
+            risky = col.str.startswith(_ESCAPED_STARTS).fillna(False).astype(bool)
+            if risky.any():
+                out[name] = col.where(~risky, ESCAPE + col.astype(object).where(risky, ""))
+        else:
             out[name] = col.map(_cell, na_action="ignore")
     return out.to_csv(index=False, lineterminator="\n")
 
