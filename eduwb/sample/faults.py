@@ -16,6 +16,7 @@ from eduwb import vocab
 from eduwb.sample import names
 from eduwb.sample.people import class_name
 from eduwb.sample.population import World
+from eduwb.sample.timeline import TERMS
 from eduwb.schemas import FIELDS_BY_KIND
 
 STUDENT_VN = ("vnedu_id", "moet_id", "full_name", "dob", "sex", "ethnicity", "class_name", "grade",
@@ -333,6 +334,7 @@ def _entry_faults(f: _Faults, world: World, period: str, sets: dict, pools: dict
         _apply(f, pupils, twins, ("vnedu", "both"), _set(_drop=True),
                lambda r: r["person_key"] in before)
     _big_class(f, pupils, vn, cs)
+    _outlier_faults(f, world, period, pupils, twins, exclude)
     staff, staff_twins = pools["staff"], _twins(cs["staff"])
     _apply(f, staff, staff_twins, ("both",), _blank("dob"), lambda r: r["staff_status"] in AT_WORK,
            rate=0.002)
@@ -374,6 +376,45 @@ def _entry_faults(f: _Faults, world: World, period: str, sets: dict, pools: dict
             for system in ("vnedu", "csdl") if mode == "both" else ("vnedu",):
                 sets[system]["classes"].append(dict(new))
     # Fewer classrooms than classes needs no fault: a quarter of the schools have one room short.
+
+
+OUTLIER_MIN_SCHOOLS = 5  # a district needs this many schools for one of them to stand out
+
+
+def _outlier_faults(f: _Faults, world: World, period: str, pupils: list[dict], twins: dict,
+                    exclude: set[str]) -> None:
+    """Schools far from their district's others (the bat_thuong_* warnings), in both systems:
+    a quarter of the pupils marked as repeating, an eighth marked as having dropped out, and from
+    the second period on a fifth deleted from the lists. Only in districts with enough schools to
+    tell an outlier (the tiny sample has none); one school per fault, changing with the period."""
+    term, start, end = TERMS[period]
+    by_district: dict[str, list[str]] = {}
+    for s in world.schools:
+        if s.code not in exclude:
+            by_district.setdefault(s.district, []).append(s.code)
+    districts = sorted(d for d, codes in by_district.items() if len(codes) >= OUTLIER_MIN_SCHOOLS)
+    if not districts:
+        return
+    before = {p["person_key"] for p in world.snapshots[vocab.PERIODS[max(
+        0, vocab.PERIODS.index(period) - 1)]]["students"] if vocab.is_present(p["status"])}
+
+    def dropout(r: dict) -> None:
+        r["status"], r["status_date"] = f"Thôi học {term}", start + (end - start) / 2
+
+    faults = [(_set(repeater=True), 0.25, lambda r: r["grade"] < 5 and not r["repeater"]),
+              (dropout, 0.125, lambda r: True)]
+    if period != vocab.PERIODS[0]:
+        faults.append((_set(_drop=True), 0.2, lambda r: r["person_key"] in before))
+    k = vocab.PERIODS.index(period)
+    for i, (change, share, pred) in enumerate(faults):
+        codes = sorted(by_district[districts[(3 * k + i) % len(districts)]])
+        school = codes[(k + 2 * i) % len(codes)]
+        mine = [r for r in pupils if r["school"] == school and (school, r["person_key"]) in twins]
+        for r in f.take(pupils, round(share * len(mine)),
+                        lambda r, school=school, pred=pred: r["school"] == school
+                        and (school, r["person_key"]) in twins and pred(r)):
+            for rec in (r, twins[(school, r["person_key"])]):
+                change(rec)
 
 
 def _big_class(f: _Faults, pool: list[dict], vn: dict, cs: dict) -> None:
