@@ -448,6 +448,17 @@ def test_after_signoff_compares_the_last_run_before_signing_with_the_latest() ->
     assert set(out["signed_on"]) == {D2}
 
 
+def test_a_signed_unit_that_did_not_change_gives_no_row() -> None:
+    runs = pd.DataFrame({"run_id": [1, 2], "as_of": [D1, D3]})
+    ind = pd.concat([indicators({"70689012": 100, "70689013": 50}).assign(run_id=r)
+                     for r in (1, 2)])
+    ind = ind.assign(seq=ind.groupby("run_id").cumcount())
+    ledger = pd.DataFrame({"level": ["school"], "unit_code": ["70689012"], "year": YEAR,
+                           "period": PERIOD, "signed_on": [D2]})
+    out = after_signoff_table(runs, ind, signatures(ledger, YEAR, PERIOD, units()))
+    assert out.empty and list(out.columns) == list(history.AFTER_SIGNOFF_COLUMNS)
+
+
 def test_an_empty_history_reports_no_run(tmp_path: Path) -> None:
     series = history.read_series(tmp_path / "none.duckdb", YEAR, PERIOD)
     assert series.empty and not (tmp_path / "none.duckdb").exists()

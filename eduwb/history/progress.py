@@ -238,10 +238,11 @@ def after_signoff_table(runs: pd.DataFrame, indicators: pd.DataFrame,
         suffixes=("_then", "_now"))
     a, b = both["vnedu_then"], both["vnedu_now"]
     differ = (a.isna() != b.isna()) | (a.notna() & b.notna() & (a != b)).fillna(False)
-    out = both[differ.to_numpy(dtype=bool)].assign(
-        signed_value=a, current_value=b, _seq=both["seq_now"].fillna(both["seq_then"]))
-    if out.empty:
+    out = both[differ.to_numpy(dtype=bool)]
+    if out.empty:  # (assigning columns to an empty frame would give it their rows)
         return db.empty_frame(AFTER_SIGNOFF_COLUMNS)
+    out = out.assign(signed_value=out["vnedu_then"], current_value=out["vnedu_now"],
+                     _seq=out["seq_now"].fillna(out["seq_then"]))
     out = out.assign(_lvl=out["level"].map({lv: i for i, lv in enumerate(LEVELS)}))
     out = out.sort_values(["_lvl", "unit_code", "_seq"], kind="stable")
     out["signed_value"] = out["signed_value"].astype("Int64")
