@@ -376,6 +376,7 @@ def _progress(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from eduwb.cache import cache_root
     from eduwb.checks import run_checks
+    from eduwb.checks.run import checked_systems
     from eduwb.load import load_period
     from eduwb.outputs import write_csv
 
@@ -393,7 +394,13 @@ def _check(args: argparse.Namespace) -> int:
               f"{args.period}: không có gì để kiểm tra", file=sys.stderr)
         return EXIT_FAILED
     out = args.out or Path("out") / args.year / args.period
-    recorded, problem = _record(args, period, {"checks": checks.frame})
+    if checks.systems == checked_systems(period):
+        recorded, problem = _record(args, period, {"checks": checks.frame})
+    else:  # the other system's findings would count as fixed in the history
+        recorded, problem = None, None
+        if not args.no_history:
+            print(f"Lịch sử: lần kiểm tra chỉ {vocab.SYSTEM_LABELS[args.system]} không được ghi "
+                  "vào lịch sử (thiếu hệ thống còn lại, các lỗi của nó sẽ bị coi là đã sửa)")
     checks.write(out, recorded)
     write_csv(period.load_report, out / "load_report.csv")
     write_csv(period.rejected, out / "rejected_rows.csv")

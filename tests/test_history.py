@@ -673,3 +673,18 @@ def test_a_check_run_between_reconciles_is_its_own_kind(days: Path, tmp_path: Pa
     truth_new = want[want["state"] == "new"]
     assert (changes[(changes["kind"] == "discrepancies")]["change"] == "new").sum() == len(
         truth_new)
+
+
+def test_a_check_of_one_system_is_not_recorded(days: Path, tmp_path: Path, capsys) -> None:
+    """`eduwb check --system vnedu` on a period that holds both systems leaves the history alone:
+    recorded, it would count every CSDL finding as fixed and restart their first_seen."""
+    store, out = tmp_path / "h.duckdb", tmp_path / "out"
+    assert _reconcile(days / D1.isoformat(), out / "r1", store) == 1
+    capsys.readouterr()
+    code = cli.main(["check", str(days / D2.isoformat()), "--year", YEAR, "--period", PERIOD,
+                     "--out", str(out / "c2"), "--history", str(store), "--system", "vnedu"])
+    assert code == 1
+    assert n_runs(store) == 1
+    assert "không được ghi vào lịch sử" in capsys.readouterr().out
+    checks = read(out / "c2" / "checks.csv")
+    assert set(checks["system"]) == {"vnedu"} and set(checks["state"]) == {""}

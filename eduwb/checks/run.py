@@ -185,6 +185,13 @@ class Checks:
 # --- running ---------------------------------------------------------------------------------------
 
 
+def checked_systems(period: Period, systems: Iterable[str] | None = None) -> tuple[str, ...]:
+    """The systems a check of ``period`` covers: those asked for (default both) that exported any
+    file (a system with no file at all is not checked)."""
+    exported = set(period.load_report["system"])
+    return tuple(s for s in vocab.SYSTEMS if s in set(systems or vocab.SYSTEMS) and s in exported)
+
+
 def run_checks(period: Period, *, systems: Iterable[str] | None = None,
                previous: PreviousPupils | bool | None = True,
                cache: Path | str | None = None) -> Checks:
@@ -194,8 +201,7 @@ def run_checks(period: Period, *, systems: Iterable[str] | None = None,
     ``previous``: the previous period's summary, ``True`` to find it in ``period.data`` (see
     :func:`previous_pupils`, ``cache``: its on-disk cache folder), ``False``/``None`` for none.
     """
-    exported = set(period.load_report["system"])  # a system with no file at all is not checked
-    systems = tuple(s for s in vocab.SYSTEMS if s in set(systems or vocab.SYSTEMS) and s in exported)
+    systems = checked_systems(period, systems)
     rules = for_period(period.period)
     if previous is True:
         previous = previous_pupils(period, cache=cache) if any(
