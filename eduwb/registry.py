@@ -160,9 +160,9 @@ def load_registry(data: Path | str) -> Registry:
                 file=str(path),
             )
     problems: list[EduwbError] = []
-    school_sheet = _sheet(schools_path, _SCHOOL_HEADERS, ("school_code", "district_code"))
+    school_sheet = registry_sheet(schools_path, _SCHOOL_HEADERS, ("school_code", "district_code"))
     schools = _schools(school_sheet, _rel(schools_path, data), problems)
-    district_sheet = _sheet(districts_path, _DISTRICT_HEADERS, ("district_code",))
+    district_sheet = registry_sheet(districts_path, _DISTRICT_HEADERS, ("district_code",))
     districts = _districts(district_sheet, _rel(districts_path, data))
     for problem in problems:
         log.warning("%s", problem)
@@ -177,7 +177,7 @@ def _rel(path: Path, data: Path | str) -> str:
 
 
 @dataclass(frozen=True)
-class _RegistrySheet:
+class RegistrySheet:
     """The rows of a registry sheet with where they are: Excel row numbers and header labels."""
 
     rows: list[dict[str, Any]]
@@ -194,11 +194,14 @@ def read_sheet(
     The header is the first row (of the first 15) that names every required field; title rows
     above it and blank rows are skipped.
     """
-    return _sheet(path, headers, required).rows
+    return registry_sheet(path, headers, required).rows
 
 
-def _sheet(path: Path, headers: dict[str, tuple[str, ...]],
-           required: tuple[str, ...]) -> _RegistrySheet:
+def registry_sheet(path: Path, headers: dict[str, tuple[str, ...]],
+                   required: tuple[str, ...]) -> RegistrySheet:
+    """The rows of a registry workbook with their Excel row numbers, the headers as written and
+    the sheet (see :func:`read_sheet`); raises RegistryError when it cannot be opened or has no
+    header naming the ``required`` fields."""
     from python_calamine import CalamineWorkbook
 
     try:
@@ -224,7 +227,7 @@ def _sheet(path: Path, headers: dict[str, tuple[str, ...]],
                     if any(v not in (None, "") for v in rec.values()):
                         out.append(rec)
                         numbers.append(n)
-                return _RegistrySheet(out, numbers, labels, sheet)
+                return RegistrySheet(out, numbers, labels, sheet)
     raise RegistryError(
         "no header naming " + ", ".join(" / ".join(headers[r]) for r in required),
         file=str(path),
@@ -250,7 +253,7 @@ def _code(value: Any, where: dict[str, Any], column: str,
         return None
 
 
-def _schools(sheet: _RegistrySheet, rel: str, problems: list[EduwbError]) -> pd.DataFrame:
+def _schools(sheet: RegistrySheet, rel: str, problems: list[EduwbError]) -> pd.DataFrame:
     if not sheet.rows:
         raise RegistryError("the list of schools is empty (a header and no school): fill in one "
                             "row per school", file=rel, sheet=sheet.sheet)
@@ -304,7 +307,7 @@ def _schools(sheet: _RegistrySheet, rel: str, problems: list[EduwbError]) -> pd.
     return frame.sort_values("school_code", ignore_index=True)
 
 
-def _districts(sheet: _RegistrySheet, rel: str) -> pd.DataFrame:
+def _districts(sheet: RegistrySheet, rel: str) -> pd.DataFrame:
     if not sheet.rows:
         raise RegistryError("the list of district offices is empty (a header and no office): "
                             "fill in one row per office", file=rel, sheet=sheet.sheet)

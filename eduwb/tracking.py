@@ -10,6 +10,7 @@ happened yet. Only counts and the names of the people who sign or must act are s
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +19,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pandas as pd
 
 from eduwb import calendar, text, values, vocab
-from eduwb.errors import RegistryError
-from eduwb.registry import REGISTRY_FOLDER, Registry, load_registry, read_sheet
+from eduwb.errors import ParameterError, RegistryError
+from eduwb.registry import REGISTRY_FOLDER, Registry, load_registry, registry_sheet
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from eduwb.checks import Checks
@@ -161,39 +164,62 @@ def status_of(deadline: dt.date, sent_on: dt.date | None,
 def read_ledger(data: Path | str, registry: Registry | None = None) -> pd.DataFrame:
     """``DATA/danh_muc/ky_duyet.xlsx`` as LEDGER_COLUMNS (level ``school``/``district``, period
     codes, dates); an empty frame when the file is absent. School codes are made current through
-    the registry's code history when a registry is given."""
+    the registry's code history when a registry is given.
+
+    A row that cannot be used (unknown Cấp or Kỳ, a malformed Năm học) is left out, and an
+    impossible date is left empty, each with a warning naming file, sheet, row and column: one bad
+    row never hides the others' signatures. A workbook that cannot be opened, or has no header,
+    raises RegistryError."""
     path = Path(data) / REGISTRY_FOLDER / "ky_duyet.xlsx"
     if not path.is_file():
         return pd.DataFrame(columns=list(LEDGER_COLUMNS))
+    sheet = registry_sheet(path, _LEDGER_HEADERS, ("level", "unit_code", "period"))
+
+    def problem(message: str, row: int, field: str) -> None:
+        log.warning("%s", RegistryError(message + "; the row is left out" if field in _ROW_FIELDS
+                                        else message + "; the date is left empty", file=str(path),
+                                        sheet=sheet.sheet, row=row,
+                                        column=sheet.labels.get(field, field)))
+
+    def date(rec: dict, field: str, row: int) -> dt.date | None:
+        try:
+            return values.date(rec.get(field))
+        except values.Rejected as exc:
+            problem(str(exc), row, field)
+            return None
+
     records = []
-    rows = read_sheet(path, _LEDGER_HEADERS, required=("level", "unit_code", "period"))
-    for i, rec in enumerate(rows, start=1):
+    for rec, row in zip(sheet.rows, sheet.numbers, strict=True):
         level = _LEVEL_KEYS.get(text.header_key(str(rec.get("level") or "")))
         if level is None:
-            raise RegistryError(f"data row {i}: Cấp {rec.get('level')!r} is neither Trường nor "
-                                "Phòng", file=str(path), column="Cấp")
+            problem(f"Cấp {rec.get('level')!r} is neither Trường nor Phòng", row, "level")
+            continue
         period = calendar.period_code(rec.get("period"))
         if period is None:
-            raise RegistryError(f"data row {i}: Kỳ {rec.get('period')!r} is not a known period",
-                                file=str(path), column="Kỳ")
+            problem(f"Kỳ {rec.get('period')!r} is not a known period", row, "period")
+            continue
+        try:
+            start, end = calendar.school_years(str(rec.get("year") or ""))
+        except ParameterError as exc:
+            problem(str(exc), row, "year")
+            continue
         code = _code(rec.get("unit_code"))
         if level == "school":
             code = values.school_code(code) or code
             if registry is not None:
                 code = registry.current(code)
-        try:
-            start, end = calendar.school_years(str(rec.get("year") or ""))
-        except Exception as exc:
-            raise RegistryError(f"data row {i}: {exc}", file=str(path), column="Năm học") from None
         records.append({
             "level": level, "unit_code": code, "year": f"{start}-{end}", "period": period,
             "signed_by": _name(rec.get("signed_by")),
-            "signed_on": _date(rec.get("signed_on"), path, i, "Ngày ký"),
-            "sent_on": _date(rec.get("sent_on"), path, i, "Ngày gửi"),
+            "signed_on": date(rec, "signed_on", row),
+            "sent_on": date(rec, "sent_on", row),
         })
     frame = pd.DataFrame.from_records(records, columns=list(LEDGER_COLUMNS))
     return frame.sort_values(["year", "period", "level", "unit_code"], kind="stable",
                              ignore_index=True)
+
+
+_ROW_FIELDS = ("level", "period", "year")  # a row without them cannot be used at all
 
 
 def unassigned_districts(registry: Registry) -> pd.DataFrame:
@@ -285,13 +311,6 @@ def _code(value: Any) -> str:
 
 def _name(value: Any) -> str | None:
     return text.clean(str(value)) if value not in (None, "") else None
-
-
-def _date(value: Any, path: Path, row: int, column: str) -> dt.date | None:
-    try:
-        return values.date(value)
-    except values.Rejected as exc:
-        raise RegistryError(f"data row {row}: {exc}", file=str(path), column=column) from None
 
 
 def _signature(ledger: pd.DataFrame, level: str, code: str, as_of: dt.date) -> dict[str, Any]:

@@ -613,8 +613,33 @@ def test_days_are_deterministic_and_start_from_the_sample(days: Path, tmp_path: 
                for p in (first / period).rglob("*.*"))
 
 
-def test_a_broken_ledger_still_gives_progress_and_says_so(days: Path, tmp_path: Path,
-                                                           capsys) -> None:
+def test_a_bad_ledger_row_is_left_out_and_named(days: Path, tmp_path: Path, caplog) -> None:
+    """One unusable row of ky_duyet.xlsx is named (file, sheet, row, column) and left out; the
+    other signatures still count."""
+    import shutil
+
+    import openpyxl
+
+    store = tmp_path / "h.duckdb"
+    for day in (D1, D3):
+        assert _reconcile(days / day.isoformat(), tmp_path / "o" / str(day), store) == 1
+    assert _progress(days / D3.isoformat(), tmp_path / "good", store) == 0
+    data = tmp_path / "DATA"
+    shutil.copytree(days / D3.isoformat() / "danh_muc", data / "danh_muc")
+    book = openpyxl.load_workbook(data / "danh_muc" / "ky_duyet.xlsx")
+    sheet = book.active
+    sheet.append(["Sở", "70689015", YEAR, "Đầu năm", "A", "10/09/2021", "10/09/2021"])
+    bad_row = sheet.max_row
+    book.save(data / "danh_muc" / "ky_duyet.xlsx")
+    with caplog.at_level("WARNING"):
+        assert _progress(data, tmp_path / "p", store) == 0
+    assert f"ky_duyet.xlsx`, sheet Sheet1, row {bad_row}, column Cấp" in caplog.text
+    after = read(tmp_path / "p" / "after_signoff.csv")
+    assert len(after) and after.equals(read(tmp_path / "good" / "after_signoff.csv"))
+
+
+def test_an_unusable_ledger_still_gives_progress_and_says_so(days: Path, tmp_path: Path,
+                                                             capsys) -> None:
     import shutil
 
     import openpyxl
@@ -623,8 +648,7 @@ def test_a_broken_ledger_still_gives_progress_and_says_so(days: Path, tmp_path: 
     assert _reconcile(days / D1.isoformat(), tmp_path / "o", store) == 1
     shutil.copytree(days / D1.isoformat() / "danh_muc", data / "danh_muc")
     book = openpyxl.Workbook()
-    book.active.append(["Cấp", "Mã đơn vị", "Năm học", "Kỳ", "Người ký", "Ngày ký", "Ngày gửi"])
-    book.active.append(["Sở", "70689015", YEAR, "Đầu năm", "A", "10/09/2021", "10/09/2021"])
+    book.active.append(["Đơn vị", "Ngày"])  # no Cấp, Mã đơn vị, Kỳ: no header
     book.save(data / "danh_muc" / "ky_duyet.xlsx")
     capsys.readouterr()
     assert _progress(data, tmp_path / "p", store) == 2
