@@ -51,6 +51,12 @@ _CALENDAR_HEADERS: dict[str, tuple[str, ...]] = {
     "eqms": ("Hạn EQMS", "Hạn báo cáo EQMS"),
 }
 
+def local_date(timestamp: float) -> dt.date:
+    """The date of a POSIX timestamp (a file's modification time) in the machine's time zone, as
+    the office's file manager shows it (an office machine runs on Vietnam's time: a file saved at
+    06:00 on the 11th is of the 11th, not of the 10th as in UTC)."""
+    return dt.datetime.fromtimestamp(timestamp).date()
+
 
 @dataclass(frozen=True)
 class Deadlines:

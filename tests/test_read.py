@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eduwb import errors
+from eduwb import calendar, errors
 from eduwb.read import RawTable, find_export_files, read_table
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -65,7 +65,7 @@ def test_fixture_table(name: str) -> None:
     if exp["export_date"]:
         assert t.export_date == dt.date.fromisoformat(exp["export_date"])
     else:
-        mtime = dt.datetime.fromtimestamp(os.stat(FILES / name).st_mtime, tz=dt.UTC).date()
+        mtime = calendar.local_date(os.stat(FILES / name).st_mtime)
         assert t.export_date == mtime
     assert t.legacy_encoding == exp["legacy_encoding"]
     assert list(t.duplicate_headers) == exp["duplicate_headers"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from eduwb import text, vocab
+from eduwb import calendar, text, vocab
 from eduwb.errors import ReadError, SchoolNotFoundError
 from eduwb.read.header import HEADER_SCAN_ROWS, Header, find_header, label
 from eduwb.read.sources import Cell, Limits, Merge, Sheet, sheets, sniff
@@ -206,7 +206,7 @@ def _find_export_date(title_lines: Sequence[str], path: Path) -> tuple[dt.date |
             except ValueError:
                 log.warning("%s: impossible export date in title %r", path, line)
     try:
-        return dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC).date(), "mtime"
+        return calendar.local_date(path.stat().st_mtime), "mtime"
     except OSError:
         return None, "mtime"
 
