@@ -712,3 +712,18 @@ def test_a_check_of_one_system_is_not_recorded(days: Path, tmp_path: Path, capsy
     assert "không được ghi vào lịch sử" in capsys.readouterr().out
     checks = read(out / "c2" / "checks.csv")
     assert set(checks["system"]) == {"vnedu"} and set(checks["state"]) == {""}
+
+
+def test_a_store_that_cannot_be_written_is_said_and_the_run_goes_on(days: Path, tmp_path: Path,
+                                                                     capsys) -> None:
+    """outputs.md keeps exit 2 for a run that could not be made: a history that cannot be
+    written is said on standard error, the files are written, the exit status says what was
+    found."""
+    store = tmp_path / "not_a_store.duckdb"
+    store.write_text("not a database")
+    out = tmp_path / "out"
+    assert _reconcile(days / D1.isoformat(), out, store) == 1
+    assert "not recorded" in capsys.readouterr().err
+    found = read(out / "discrepancies.csv")
+    assert len(found) and set(found["state"]) == {""}
+    assert store.read_text() == "not a database"
