@@ -654,6 +654,7 @@ def test_an_unusable_ledger_still_gives_progress_and_says_so(days: Path, tmp_pat
     assert _progress(data, tmp_path / "p", store) == 2
     out = capsys.readouterr()
     assert "ky_duyet.xlsx" in out.err and "Chưa kiểm tra được" in out.out
+    assert "Không đơn vị nào thay đổi" not in out.out  # no all-clear it could not give
     # province, 3 districts, 6 schools; discrepancies and checks
     assert len(read(tmp_path / "p" / "progress.csv")) == 2 * 10
     assert read(tmp_path / "p" / "after_signoff.csv").empty

@@ -276,7 +276,8 @@ class ProgressReport:
 
     def summary(self, days: int = 7) -> str:
         """A short Vietnamese summary of the last two runs."""
-        text = summary_text(self.series, self.after_signoff, days=days)
+        after = None if self.problems else self.after_signoff
+        text = summary_text(self.series, after, days=days)
         return "\n".join([text, *(f"Chưa kiểm tra được: {p}" for p in self.problems)])
 
 
@@ -328,7 +329,7 @@ def progress_report(
     except RegistryError as exc:  # the rest of the report goes on
         return ProgressReport(series, progress, changed, db.empty_frame(AFTER_SIGNOFF_COLUMNS),
                               db.empty_frame(("level", "unit_code", "signed_on")),
-                              (f"changes after signing: {exc}",))
+                              (f"thay đổi sau khi ký (sổ ký duyệt không đọc được): {exc}",))
     signed = signatures(ledger, year, period, latest_units)
     # Indicators come with reconcile runs (a `check` run records none).
     counted = series.runs[series.runs["run_id"].isin(of_kind.get("discrepancies", []))]
@@ -351,8 +352,9 @@ def _schools(counts: pd.Series, limit: int = 5) -> str:
     return text + (f" và {more} trường khác" if more > 0 else "")
 
 
-def summary_text(series: Series, after: pd.DataFrame, *, days: int = 7) -> str:
-    """A short Vietnamese summary of the last two runs of a series."""
+def summary_text(series: Series, after: pd.DataFrame | None, *, days: int = 7) -> str:
+    """A short Vietnamese summary of the last two runs of a series (``after``: after_signoff.csv,
+    None when the sign-off ledger could not be read: nothing is said of it)."""
     where = "toàn tỉnh" if series.scope == db.PROVINCE_SCOPE else f"phòng GD&ĐT {series.scope}"
     head = f"Tiến độ {series.year}, {vocab.PERIOD_LABELS.get(series.period, series.period)}, {where}"
     if series.empty:
@@ -383,7 +385,9 @@ def summary_text(series: Series, after: pd.DataFrame, *, days: int = 7) -> str:
             lines.append(f"    Trường đã sửa: {_schools(schools['fixed'])}")
         if n_new and len(runs) > 1:
             lines.append(f"    Trường có phát hiện mới: {_schools(schools['new'])}")
-    if after.empty:
+    if after is None:
+        pass
+    elif after.empty:
         lines.append("Không đơn vị nào thay đổi số liệu vnEdu sau khi ký.")
     else:
         units = after.groupby(["level", "unit_code", "signed_on"], sort=False).size()
