@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from eduwb import calendar, schemas, vocab
+from eduwb.cache import period_fingerprint
 from eduwb.errors import EduwbError, ParameterError, ReadError
 from eduwb.normalise import frame, normalise
 from eduwb.read import Limits, codes_in_name, read_tables, scan_exports
@@ -96,6 +97,10 @@ class Period:
     rejected: pd.DataFrame
     carried: pd.DataFrame
     file_schools: pd.DataFrame | None = field(default=None, compare=False)
+    # The registry's and the period's files as they were when the load began
+    # (:func:`eduwb.cache.period_fingerprint`): what a cache of anything computed from this
+    # period is keyed by, even if an export changes while the period is read.
+    inputs: str | None = field(default=None, compare=False)
 
     def records(self, kind: str, system: str) -> pd.DataFrame:
         """The canonical records of one list kind from one system."""
@@ -199,6 +204,7 @@ def load_period(
     if district is not None:
         registry.check_district(district)
     folder = check_period_folder(data, year, period)
+    inputs = period_fingerprint(data, year, period)
     jobs = []
     skipped_rows = []
     for system in vocab.SYSTEMS:
@@ -221,7 +227,7 @@ def load_period(
     schools = pd.DataFrame(sorted(_file_schools(batch.files), key=lambda r: r[:5]),
                            columns=list(FILE_SCHOOL_COLUMNS))
     return Period(data, year, period, district, registry, tables, report, rej, carried_frame,
-                  schools)
+                  schools, inputs)
 
 
 def _rel(path: Path, data: Path) -> str:

@@ -500,6 +500,26 @@ def test_previous_period_found_in_the_data_folder_and_cached(tmp_path, monkeypat
     assert len(loads) == 2 and set(cut.lists["school_code"].str[2:5]) == {"689"}
 
 
+def test_a_file_changed_while_its_period_is_read_is_not_cached_as_read(tmp_path: Path) -> None:
+    """The summary a run keeps for the next period is stamped with its inputs as they were when
+    they were read: an export saved during the run makes the next run read it again."""
+    import os
+
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE, data, ignore=shutil.ignore_patterns("_truth"))
+    cache = tmp_path / "cache"
+    first = load_period(data, YEAR, "dau_nam")
+    some = sorted((data / YEAR / "dau_nam" / "vnedu").rglob("*.*"))[0]
+    st_ = some.stat()
+    os.utime(some, ns=(st_.st_atime_ns, st_.st_mtime_ns + 10**9))  # saved again meanwhile
+    ckp._MEMO.clear()
+    ckp.remember(first, cache)
+    ckp._MEMO.clear()
+    now = ckp._period_key(data, YEAR, "dau_nam", None)
+    assert ckp._stored(now, cache) is None
+    assert ckp._stored(ckp._period_key(data, YEAR, "dau_nam", None, first.inputs), cache)
+
+
 # --- outliers ---------------------------------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ on disk under a fingerprint of that period's inputs, so that a rerun does not lo
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import pickle
 from pathlib import Path
@@ -61,10 +62,15 @@ _MEMO_SIZE = 6
 CACHE_FORMAT = 1
 
 
-def _period_key(data: Path, year: str, period: str, district: str | None) -> tuple | None:
+def _period_key(data: Path, year: str, period: str, district: str | None,
+                inputs: str | None = None) -> tuple | None:
+    """The summary's key: the period and a stamp of its inputs, ``inputs`` when the period was
+    loaded (:attr:`eduwb.load.Period.inputs`, taken before its files were read: a file changed
+    during the run then makes the next run miss the cache, never reuse a stale summary)."""
     if not any((data / year / period / s).is_dir() for s in vocab.SYSTEMS):
         return None
-    stamp = period_fingerprint(data, year, period, f"eduwb-checks-{CACHE_FORMAT}")
+    inputs = inputs or period_fingerprint(data, year, period)
+    stamp = hashlib.sha1(f"eduwb-checks-{CACHE_FORMAT}|{inputs}".encode()).hexdigest()
     return (str(data.resolve()), year, period, district or "", stamp)
 
 
@@ -118,7 +124,8 @@ def remember(period: Period, cache: Path | str | None = None,
     checks, when the period comes from a data folder."""
     if period.period not in PREVIOUS_PERIOD.values() or not Path(period.data).is_dir():
         return
-    key = _period_key(Path(period.data), period.year, period.period, period.district)
+    key = _period_key(Path(period.data), period.year, period.period, period.district,
+                      period.inputs)
     if key is not None and _stored(key, cache) is None:
         _store(key, summarise(period, views), cache)
 
