@@ -412,6 +412,28 @@ def test_fewer_classrooms_than_classes():
     assert c.findings.empty and len(skipped(c, "truong_thieu_phong_hoc")) == 1
 
 
+def test_a_district_file_without_a_schools_classroom_row_skips_that_school(tmp_path: Path):
+    """In a district-level facilities file the items are carried by the file: a school with no row
+    for one classroom item has not exported it, as with its own file (inputs.md 2.1)."""
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE / "danh_muc", data / "danh_muc")
+    folder = data / YEAR / "dau_nam" / "vnedu"
+    folder.mkdir(parents=True)
+    items = ("Phòng học kiên cố", "Phòng học bán kiên cố", "Phòng học tạm", '"Phòng học nhờ, mượn"')
+    lines = ["Mã trường,Hạng mục,Số lượng"]
+    lines += [f"70689026,{i},3" for i in items] + [f"70689015,{i},3" for i in items[:3]]
+    (folder / "CSVC_Huyen_689.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for school in ("70689015", "70689026"):
+        classes = [f"{g}{x},{g},0" for g in range(1, 5) for x in "ABC"]  # 12 classes, 12 rooms
+        (folder / f"{school}_DanhSachLopHoc.csv").write_text(
+            "\n".join(["Lớp,Khối,Sĩ số", *classes]) + "\n", encoding="utf-8")
+    c = ck.run_checks(load_period(data, YEAR, "dau_nam"), previous=None)
+    assert "truong_thieu_phong_hoc" not in set(c.frame["rule"])  # 9 counted rooms: not a finding
+    gone = c.skipped[(c.skipped["rule"] == "truong_thieu_phong_hoc")
+                     & c.skipped["school_code"].isin(["70689015", "70689026"])]
+    assert gone[["school_code", "field"]].values.tolist() == [["70689015", "phong_hoc_nho_muon"]]
+
+
 # --- pupils who vanished since the previous period ---------------------------------------------------
 
 
