@@ -375,6 +375,12 @@ def test_staff_status_not_exported_skips_the_staff_rule():
      [("truong_thieu_hieu_truong", "position")]),
     ([teacher("A", "Hiệu trưởng", "cbql"), teacher("A", "Hiệu trưởng", "cbql", vnedu_id="X")],
      []),  # the same person twice is a duplicate (outputs.md), not two principals
+    ([teacher("A", "Hiệu trưởng", "cbql"), teacher("A", "Hiệu trưởng", "cbql", dob=D(1986, 1, 1))],
+     []),  # same vnEdu code, the birth date typed differently: still one person
+    ([teacher("A", "Hiệu trưởng", "cbql", moet_id="7000000001", vnedu_id="1"),
+      teacher("A.", "Hiệu trưởng", "cbql", moet_id="7000000001", vnedu_id="2",
+              dob=D(1980, 1, 1))],
+     []),  # same MOET code
     ([teacher("A", "Phó hiệu trưởng", "cbql")], [("truong_thieu_hieu_truong", "position")]),
 ])
 def test_principals(staff, expected):
