@@ -260,3 +260,35 @@ def test_survey_says_what_became_of_each_sheet() -> None:
     read_tables(FILES / "hidden_sheet_first_old_copy.xlsx", "vnedu", FIXTURES, survey=survey)
     assert [(s.name, s.visible, s.outcome) for s in survey] == [
         ("DanhSach", True, "read"), ("Ban cu", False, "hidden: never read")]
+
+
+@pytest.mark.parametrize("depth", [2, 3])
+def test_a_lower_header_row_may_name_a_column_with_a_digit(tmp_path: Path, depth: int) -> None:
+    """A group row over sub-columns, one of them "Học 2 buổi/ngày" beside unknown ones: the lower
+    rows are header, every column is found and no header row is read as data."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["Mã trường: 70692007"])
+    ws.append(["Ngày xuất: 10/09/2021"])
+    people = ["STT", "Mã học sinh", "Họ và tên", "Ngày sinh", "Giới tính", "Lớp", "Trạng thái"]
+    ws.append([*people, "Liên hệ", None, None, "Chế độ", None])
+    if depth == 3:
+        ws.append([None] * 7 + ["Gia đình", None, None, "Hỗ trợ", None])
+    ws.append([None] * 7 + ["Điện thoại", "Địa chỉ", "Email", "Học 2 buổi/ngày", "Bán trú"])
+    last = 2 + depth
+    for c in range(1, 8):
+        ws.merge_cells(start_row=3, start_column=c, end_row=last, end_column=c)
+    for r in range(3, last):
+        ws.merge_cells(start_row=r, start_column=8, end_row=r, end_column=10)
+        ws.merge_cells(start_row=r, start_column=11, end_row=r, end_column=12)
+    for i, name in enumerate(["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"]):
+        ws.append([i + 1, f"69200700{i:02d}", name, dt.datetime(2015, 1, i + 1), "Nam", "1A",
+                   "Đang học", "0912345678", "Lộc Ninh", "a@b.vn", "x", ""])
+    path = tmp_path / "HS_70692007.xlsx"
+    book.save(path)
+    t = read_table(path, "vnedu", tmp_path)
+    assert t.kind == "students" and tuple(t.header_rows) == (3, last)
+    assert {"full_name", "two_sessions", "boarding"} <= {c.field for c in t.columns}
+    assert [r for r, _ in t.rows] == [last + 1, last + 2, last + 3]

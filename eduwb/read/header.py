@@ -106,14 +106,17 @@ _DIGITS3 = re.compile(r"\d{3}")
 
 def _header_like(cells: list[Cell], labels: list[str], keys: frozenset[str]) -> bool:
     """A row that can be a lower header row: text only (a data row has a date, a code or a
-    number), not a numbering row, and mostly known column names or free of digits altogether."""
+    number), not a numbering row, and mostly known column names or no digit outside them (a
+    class "1A" marks a data row; "Học 2 buổi/ngày" is a column name)."""
     non_empty = [v for v in cells if v is not None and v != ""]
     if not non_empty or any(v.__class__ is not str or _DIGITS3.search(v) for v in non_empty):
         return False
     if numbering_row(cells):
         return False
-    hits = _match_count(labels, keys)
-    return hits * 2 >= len(non_empty) or not any(_DIGIT.search(v) for v in non_empty)
+    known = [bool(s) and text.header_key(s) in keys for s in labels]
+    if sum(known) * 2 >= len(non_empty):
+        return True
+    return not any(s and not k and _DIGIT.search(s) for s, k in zip(labels, known, strict=True))
 
 
 def _band(best: int, rows: list[list[Cell]], labels: list[list[str]], merges: list[Merge] | None,
