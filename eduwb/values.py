@@ -301,12 +301,15 @@ def female_mark(value: object) -> str:
 
 def _status_table() -> dict[str, str]:
     out: dict[str, str] = {}
+    terms = ("ky ", "ki ", "hoc ky ", "hoc ki ", "hk", "hk ")  # kỳ 1, kì I, học kỳ 1, HK1, HK I
+    numbers = {"1": ("1", "i"), "2": ("2", "ii")}
     for status in vocab.STUDENT_STATUSES:
         key = _enum_key(status)
-        variants = {key, key.replace(" ky ", " ki ").replace(" ky", " ki")}
-        variants |= {v.replace("ky 1", "hk1").replace("ky 2", "hk2") for v in list(variants)}
-        variants |= {v.replace("ky 1", "hoc ky 1").replace("ky 2", "hoc ky 2") for v in list(variants)}
-        variants |= {v.replace("ky 1", "ky i").replace("ky 2", "ky ii") for v in list(variants)}
+        variants = {key}
+        for n, spellings in numbers.items():
+            if key.endswith(f" ky {n}"):
+                stem = key[: -len(f"ky {n}")]
+                variants |= {f"{stem}{t}{x}" for t in terms for x in spellings}
         for v in variants:
             out[v] = status
             out[v.replace(" ", "")] = status

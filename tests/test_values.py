@@ -118,6 +118,12 @@ def test_statuses_any_case_and_accents(status):
 def test_status_ki_spelling():
     assert values.status("Chuyển đi kì 1") == "Chuyển đi kỳ 1"
     assert values.status("Thôi học học kỳ 2") == "Thôi học kỳ 2"
+    # the term in Roman numerals, as schools often write it, and HK for học kỳ
+    assert values.status("Nghỉ học xin học lại kì I") == "Nghỉ học xin học lại kỳ 1"
+    assert values.status("Thôi học học kì II") == "Thôi học kỳ 2"
+    assert values.status("Chuyển đến HK I") == "Chuyển đến kỳ 1"
+    with pytest.raises(Rejected):
+        values.status("Thôi học kỳ III")
 
 
 @pytest.mark.parametrize("cell,expected", [
