@@ -36,7 +36,7 @@ demo: setup  ## set up; generate the province sample; reconcile, check, track an
 	  $(VENV)/bin/eduwb -q status $(DEMO_DATA) --year $(YEAR) --period $$p --as-of $(AS_OF) --out $(DEMO_OUT)/$(YEAR)/$$p > /dev/null || exit $$?; \
 	done
 	@echo "Results (CSV + Excel): $(DEMO_OUT)/$(YEAR)/<period>/"
-	@test -d $(DEMO_DAYS)/data || $(PY) -m eduwb.sample.days $(DEMO_DAYS)/data --size province --sample $(DEMO_DATA)
+	@test -d $(DEMO_DAYS)/data || $(VENV)/bin/eduwb sample $(DEMO_DAYS)/data --days --size province --from $(DEMO_DATA)
 	@for d in $$(ls $(DEMO_DAYS)/data | grep -v '^_'); do \
 	  $(VENV)/bin/eduwb -q reconcile $(DEMO_DAYS)/data/$$d --year $(YEAR) --period dau_nam --history $(DAYS_HISTORY) --out $(DEMO_DAYS)/$$d > /dev/null 2>&1; \
 	  test $$? -le 1 || exit 2; \

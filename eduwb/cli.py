@@ -43,6 +43,14 @@ def _parser() -> argparse.ArgumentParser:
         "--size", choices=("tiny", "district", "province"), default="tiny",
         help="tiny: a few schools; district: one district; province: ~190 schools, ~100k pupils",
     )
+    sample.add_argument("--days", action="store_true", help="instead: successive export days of "
+                        "one period (some findings fixed, some new, a school changed after "
+                        "signing), one DATA folder per day, with their truth")
+    sample.add_argument("--period", choices=vocab.PERIODS, default="dau_nam",
+                        help="with --days: the period (default dau_nam)")
+    sample.add_argument("--from", dest="copy_from", type=Path, metavar="SAMPLE",
+                        help="with --days: a sample `eduwb sample` wrote with the same seed and "
+                        "size, copied for the first day")
 
     load = sub.add_parser(
         "load", help="read one period of both systems; write load_report.csv and rejected_rows.csv"
@@ -221,10 +229,24 @@ def _folder_problem(path: Path) -> str | None:
 def _sample(args: argparse.Namespace) -> int:
     from eduwb.sample import generate
 
+    if args.days:
+        return _sample_days(args)
     summary = generate(args.data, seed=args.seed, size=args.size)
     print(f"Đã tạo dữ liệu mẫu ({args.size}) tại {args.data}")
     for key, value in dataclasses.asdict(summary).items():
         print(f"  {key}: {value}")
+    return EXIT_OK
+
+
+def _sample_days(args: argparse.Namespace) -> int:
+    from eduwb.sample.days import write_days
+
+    summary = write_days(args.data, seed=args.seed, size=args.size, period=args.period,
+                         sample=args.copy_from)
+    print(f"Đã tạo {len(summary.dates)} ngày xuất dữ liệu ({args.size}, {args.period}) tại "
+          f"{args.data}: " + ", ".join(d.strftime("%d/%m/%Y") for d in summary.dates))
+    print(f"  đã sửa {summary.fixed}, mới {summary.new}; trường thay đổi vnEdu sau khi ký: "
+          f"{summary.changed_after_signing}; trường ký, chỉ sửa CSDL: {summary.signed_unchanged}")
     return EXIT_OK
 
 

@@ -728,3 +728,10 @@ def test_a_store_that_cannot_be_written_is_said_and_the_run_goes_on(days: Path, 
     found = read(out / "discrepancies.csv")
     assert len(found) and set(found["state"]) == {""}
     assert store.read_text() == "not a database"
+
+
+def test_the_days_are_written_by_the_command(tmp_path: Path, capsys) -> None:
+    assert cli.main(["sample", str(tmp_path / "days"), "--days", "--period", PERIOD]) == 0
+    assert sorted(p.name for p in (tmp_path / "days").iterdir()) == [
+        *(d.isoformat() for d in (D1, D2, D3)), "_truth"]
+    assert "Đã tạo 3 ngày xuất dữ liệu" in capsys.readouterr().out

@@ -20,12 +20,11 @@ vnEdu (its vnEdu figures change: it must sign again); school B, also signed on d
 CSDL records (its vnEdu figures do not change). On day 3 another third is fixed, a few more
 problems appear, and one problem fixed on day 2 comes back (its ``first_seen`` starts again).
 
-Run ``python -m eduwb.sample.days OUT [--size tiny] [--seed 2021] [--period dau_nam]``.
+Run ``eduwb sample OUT --days [--size tiny] [--seed 2021] [--period dau_nam]``.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import dataclasses
 import datetime as dt
@@ -33,7 +32,6 @@ import filecmp
 import os
 import random
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -443,26 +441,3 @@ def _write_truth(out: Path, world, period: str, dates: tuple[dt.date, ...],
     write_csv(tdir / "events.csv", EVENT_COLUMNS, events)
     write_csv(tdir / "after_signoff.csv", ("level", "unit_code", "signed_on"), after)
     return DaysSummary(out, period, dates, signed_a, signed_b, n_fixed, n_new)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m eduwb.sample.days OUT``: write the days of a period and their truth."""
-    parser = argparse.ArgumentParser(prog="python -m eduwb.sample.days", description=__doc__)
-    parser.add_argument("out", type=Path, help="folder to write: one DATA folder per day")
-    parser.add_argument("--seed", type=int, default=2021)
-    parser.add_argument("--size", choices=("tiny", "district", "province"), default="tiny")
-    parser.add_argument("--period", choices=vocab.PERIODS, default="dau_nam")
-    parser.add_argument("--sample", type=Path, help="a sample that `eduwb sample` wrote with the "
-                        "same seed and size: its files are copied for the first day")
-    args = parser.parse_args(argv)
-    summary = write_days(args.out, seed=args.seed, size=args.size, period=args.period,
-                         sample=args.sample)
-    print(f"Đã tạo {len(summary.dates)} ngày xuất dữ liệu ({args.size}, {args.period}) tại "
-          f"{args.out}: " + ", ".join(d.strftime("%d/%m/%Y") for d in summary.dates))
-    print(f"  đã sửa {summary.fixed}, mới {summary.new}; trường thay đổi vnEdu sau khi ký: "
-          f"{summary.changed_after_signing}; trường ký, chỉ sửa CSDL: {summary.signed_unchanged}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
