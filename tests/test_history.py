@@ -735,3 +735,16 @@ def test_the_days_are_written_by_the_command(tmp_path: Path, capsys) -> None:
     assert sorted(p.name for p in (tmp_path / "days").iterdir()) == [
         *(d.isoformat() for d in (D1, D2, D3)), "_truth"]
     assert "Đã tạo 3 ngày xuất dữ liệu" in capsys.readouterr().out
+
+
+def test_a_check_on_the_inputs_of_a_recorded_reconcile_adds_no_run(days: Path,
+                                                                    tmp_path: Path) -> None:
+    """history.md: a rerun on identical inputs adds no run; a check after a reconcile of the same
+    files finds its checks recorded, with their states."""
+    store, out = tmp_path / "h.duckdb", tmp_path / "out"
+    assert _reconcile(days / D1.isoformat(), out / "r1", store) == 1
+    assert _reconcile(days / D2.isoformat(), out / "r2", store) == 1
+    code = cli.main(["-q", "check", str(days / D2.isoformat()), "--year", YEAR, "--period",
+                     PERIOD, "--out", str(out / "c2"), "--history", str(store)])
+    assert code == 1 and n_runs(store) == 2
+    assert read(out / "c2" / "checks.csv").equals(read(out / "r2" / "checks.csv"))

@@ -251,6 +251,23 @@ def find_run(con: duckdb.DuckDBPyConnection, year: str, period: str, scope: str,
     return None if found is None else int(found)
 
 
+def find_checks_run(con: duckdb.DuckDBPyConnection, year: str, period: str, scope: str,
+                    as_of: dt.date, fingerprint: str, checks: pd.DataFrame) -> int | None:
+    """A run already recorded on the same inputs (scope, as_of, fingerprint) that holds the same
+    checks: an ``eduwb check`` after an ``eduwb reconcile`` of the same files adds no run."""
+    found = con.execute(
+        "SELECT run_id FROM runs WHERE year = ? AND period = ? AND scope = ? AND as_of = ? AND "
+        "fingerprint = ? AND list_contains(string_split(kinds, ';'), 'checks') ORDER BY run_id",
+        [year, period, scope, as_of, fingerprint]).fetchall()
+    cols = [*KINDS["checks"].columns, "finding_id"]
+    ours = text_frame(checks[cols]).sort_values("finding_id", kind="stable", ignore_index=True)
+    for (run_id,) in found:
+        stored = text_frame(finding_rows(con, int(run_id), "checks")[cols])
+        if stored.sort_values("finding_id", kind="stable", ignore_index=True).equals(ours):
+            return int(run_id)
+    return None
+
+
 def write_run(con: duckdb.DuckDBPyConnection, run: Run, findings: Mapping[str, pd.DataFrame],
               indicators: pd.DataFrame, units: pd.DataFrame, data: str) -> None:
     """Insert one run's rows (inside the caller's transaction)."""

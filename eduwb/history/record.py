@@ -147,6 +147,9 @@ def record_run(
         con.begin()
         try:
             run_id = db.find_run(con, year, period, scope, as_of, result_digest)
+            if run_id is None and kinds == ("checks",):
+                run_id = db.find_checks_run(con, year, period, scope, as_of, fingerprint,
+                                            frames["checks"])
             added = run_id is None
             if added:
                 run_id = db.next_run_id(con)
