@@ -748,3 +748,16 @@ def test_a_check_on_the_inputs_of_a_recorded_reconcile_adds_no_run(days: Path,
                      PERIOD, "--out", str(out / "c2"), "--history", str(store)])
     assert code == 1 and n_runs(store) == 2
     assert read(out / "c2" / "checks.csv").equals(read(out / "r2" / "checks.csv"))
+
+
+def test_changes_name_a_class_by_its_class_name_and_never_a_person() -> None:
+    from eduwb.history.progress import as_discrepancy_columns
+
+    base = {c: "" for c in (*vocab.CHECK_COLUMNS, *history.HISTORY_COLUMNS)}
+    pupil = {**base, "system": "vnedu", "entity": "student", "rule": "hs_thieu_thong_tin",
+             "field": "full_name", "record_key": "HS1", "class_name": "4A"}
+    klass = {**base, "system": "csdl", "entity": "class", "rule": "lop_si_so_vuot",
+             "class_name": "4B"}
+    out = as_discrepancy_columns("checks", pd.DataFrame([pupil, klass]))
+    assert out["full_name"].tolist() == ["", "4B"]
+    assert out["category"].tolist() == ["hs_thieu_thong_tin", "lop_si_so_vuot"]

@@ -158,9 +158,9 @@ def as_discrepancy_columns(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
         out["vnedu_id"] = np.where(on_vnedu & (frame["entity"].isin(["student", "staff"])), key, "")
         out["vnedu_value"] = np.where(on_vnedu, value, "")
         out["csdl_value"] = np.where(~on_vnedu, value, "")
-    if "class_name" in frame:
-        out["full_name"] = out["full_name"].where(out["full_name"].fillna("") != "",
-                                                  frame["class_name"])
+    if "class_name" in frame:  # a class is named by its class name; a person never is
+        named = (out["full_name"].fillna("") != "") | (frame["entity"] != "class")
+        out["full_name"] = out["full_name"].where(named, frame["class_name"])
     return out.fillna("").reset_index(drop=True)
 
 
