@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from eduwb import vocab
-from eduwb.console import OneLineFormatter, one_line
+from eduwb.console import OneLineFormatter, PipeSafe, one_line
 from eduwb.errors import EduwbError
 
 EXIT_OK, EXIT_FOUND, EXIT_FAILED = 0, 1, 2
@@ -200,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
         if problem:
             print(f"eduwb: --{option} {one_line(path)}: {problem}", file=sys.stderr)
             return EXIT_FAILED
+    stdout = sys.stdout
+    sys.stdout = PipeSafe(stdout)
     try:
         return _COMMANDS[args.command](args)
     except EduwbError as exc:
@@ -207,9 +209,11 @@ def main(argv: list[str] | None = None) -> int:
             print(("eduwb: " if i == 0 else "- ") + one_line(line), file=sys.stderr)
         return EXIT_FAILED
     except OSError as exc:  # a folder that cannot be written, a full disk...: say so in a line
-        where = f" {one_line(exc.filename)}" if exc.filename else ""
-        print(f"eduwb:{where}: {one_line(exc.strerror or exc)}", file=sys.stderr)
+        where = f" {one_line(exc.filename)}:" if exc.filename else ""
+        print(f"eduwb:{where} {one_line(exc.strerror or exc)}", file=sys.stderr)
         return EXIT_FAILED
+    finally:
+        sys.stdout = stdout
 
 
 def _folder_problem(path: Path) -> str | None:

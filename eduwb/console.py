@@ -9,6 +9,7 @@ rewrite the terminal or fake another line. :func:`one_line` escapes them (``\\n`
 from __future__ import annotations
 
 import logging
+import os
 import re
 
 # C0 and C1 controls, DEL, line and paragraph separators, bidirectional embeddings and isolates.
@@ -35,3 +36,40 @@ class OneLineFormatter(logging.Formatter):
     def formatMessage(self, record: logging.LogRecord) -> str:
         record.message = one_line(record.message)
         return super().formatMessage(record)
+
+
+class PipeSafe:
+    """Standard output that outlives its reader: when the reader goes away (``eduwb … | head``),
+    further output is dropped instead of failing the run, whose exit status still says what it
+    found (outputs.md keeps 2 for a run that could not be made)."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+        self.broken = False
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._drop()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._drop()
+
+    def _drop(self) -> None:
+        self.broken = True
+        try:  # what is still buffered goes nowhere, also at exit
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):
+            pass
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)

@@ -66,3 +66,31 @@ def test_a_newline_in_a_file_name_stays_on_its_line(tmp_path: Path, capsys) -> N
     assert all("hong\\nLỖI GIẢ\\r\\x1b[2K_DanhSachHocSinh" in line for line in named), named
     assert not any(line.startswith(("LỖI GIẢ", "_DanhSach")) for line in lines)
     assert "\x1b" not in err and "\r" not in err
+
+
+def test_a_reader_that_goes_away_does_not_fail_the_run(tmp_path: Path, monkeypatch) -> None:
+    """`eduwb reconcile … | head -1`: once the reader is gone, output is dropped; the files are
+    written and the exit status says what was found (1: discrepancies), not 2."""
+    import io
+    import sys
+
+    class GoneAfterOneLine(io.StringIO):
+        def __init__(self, sink) -> None:
+            super().__init__()
+            self.sink = sink
+
+        def write(self, text: str) -> int:
+            if self.getvalue():
+                raise BrokenPipeError(32, "Broken pipe")
+            return super().write(text)
+
+        def fileno(self) -> int:  # the descriptor eduwb points at /dev/null once the pipe broke
+            return self.sink.fileno()
+
+    with (tmp_path / "sink").open("w") as sink:
+        reader = GoneAfterOneLine(sink)
+        monkeypatch.setattr(sys, "stdout", reader)
+        out = tmp_path / "out"
+        assert cli.main(["reconcile", str(SAMPLE), "--year", YEAR, "--period", PERIOD,
+                         "--out", str(out), "--no-history"]) == 1
+    assert reader.getvalue().startswith(YEAR) and (out / "discrepancies.csv").is_file()
