@@ -364,26 +364,24 @@ def summary_text(series: Series, after: pd.DataFrame | None, *, days: int = 7) -
     lines = [f"{head}: {len(runs)} lần chạy, từ {_day(runs['as_of'].iloc[0])} đến "
              f"{_day(runs['as_of'].iloc[-1])}"
              + (" (đọc từ các lần chạy toàn tỉnh)" if series.source != series.scope else "") + "."]
-    last_as_of = runs["as_of"].iloc[-1]
-    if len(runs) > 1:
-        lines.append(f"Lần chạy ngày {_day(last_as_of)} so với lần ngày "
-                     f"{_day(runs['as_of'].iloc[-2])}:")
-    else:
-        lines.append(f"Lần chạy đầu tiên, ngày {_day(last_as_of)} (mọi phát hiện đều là mới):")
     top = LEVELS[0] if series.scope == db.PROVINCE_SCOPE and series.source == series.scope \
         else "district"
     rows = overview(series, days)
-    for kind in series.kinds(series.run_ids()[-1]):
+    for kind in series.kinds():  # each kind against the run before that holds it
+        held = series.run_ids_of(kind)
+        when = f"lần chạy ngày {_day(series.as_of(held[-1]))}"
+        when += (f" so với lần ngày {_day(series.as_of(held[-2]))}" if len(held) > 1
+                 else ", lần đầu: mọi phát hiện đều là mới")
         tot = rows[(rows["level"] == top) & (rows["kind"] == kind)]
         n_open, n_new, n_fixed, long = (int(tot[c].sum())
                                         for c in ("open", "new", "fixed", "open_long"))
-        lines.append(f"  {KIND_LABELS.get(kind, kind)}: còn {n_open} (mới {n_new}, đã sửa "
-                     f"{n_fixed}; mở quá {days} ngày: {long})")
+        lines.append(f"  {KIND_LABELS.get(kind, kind)} ({when}): còn {n_open} (mới {n_new}, "
+                     f"đã sửa {n_fixed}; mở quá {days} ngày: {long})")
         schools = rows[(rows["level"] == "school") & (rows["kind"] == kind)].set_index(
             "unit_code")
         if n_fixed:
             lines.append(f"    Trường đã sửa: {_schools(schools['fixed'])}")
-        if n_new and len(runs) > 1:
+        if n_new and len(held) > 1:
             lines.append(f"    Trường có phát hiện mới: {_schools(schools['new'])}")
     if after is None:
         pass
