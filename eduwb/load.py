@@ -350,11 +350,11 @@ def _read_chunk(
         try:
             raws = read_tables(path, system, data, limits)
         except EduwbError as exc:
-            reports.append(_unreadable(system, rel, exc))
+            reports.append(_unreadable(system, path, rel, exc))
             continue
         except Exception as exc:  # a reader bug must not stop a province: report the file
             log.exception("unexpected error reading %s", rel)
-            reports.append(_unreadable(system, rel, ReadError(
+            reports.append(_unreadable(system, path, rel, ReadError(
                 f"the file could not be read ({type(exc).__name__}: {exc}); please report this "
                 "to the eduwb maintainers with the file", file=rel)))
             continue
@@ -536,8 +536,14 @@ def _other_district(name: str, registry: Registry, district: str) -> bool:
     return False
 
 
-def _unreadable(system: str, rel: str, exc: EduwbError) -> dict:
+def _unreadable(system: str, path: Path, rel: str, exc: EduwbError) -> dict:
+    """The load report's row of a file that cannot be read; its export date is its modification
+    time (inputs.md 2: no title line can be read), so a re-export that day still dates the run."""
     codes = codes_in_name(Path(rel).name)
+    try:
+        exported: dt.date | None = calendar.local_date(path.stat().st_mtime)
+    except OSError:
+        exported = None
     return {
         "system": system,
         "file": rel,
@@ -548,6 +554,7 @@ def _unreadable(system: str, rel: str, exc: EduwbError) -> dict:
         "rows_loaded": 0,
         "rows_rejected": 0,
         "message": exc.message if isinstance(exc, ReadError) else str(exc),
+        "export_date": exported,
     }
 
 

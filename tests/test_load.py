@@ -312,3 +312,19 @@ def test_cli_explain_a_district_file_with_the_registry(data: Path, capsys) -> No
 def test_cli_load_needs_data_or_explain(capsys) -> None:
     assert cli.main(["load"]) == 2
     assert "--explain FILE" in capsys.readouterr().err
+
+
+def test_a_file_that_cannot_be_read_is_dated_by_its_modification_time(data: Path) -> None:
+    """inputs.md 2: with no title line to read, the export date is the file's modification time;
+    a school's re-export that day dates the run even when the file is damaged."""
+    import os
+
+    from eduwb.history.record import as_of
+
+    broken = data / YEAR / PERIOD / "csdl/70689020_broken.xlsx"
+    stamp = dt.datetime(2030, 1, 2, 12, tzinfo=dt.UTC).timestamp()
+    os.utime(broken, (stamp, stamp))
+    report = eduwb.load_period(data, YEAR, PERIOD).load_report.set_index("file")
+    row = report.loc[f"{YEAR}/{PERIOD}/csdl/70689020_broken.xlsx"]
+    assert row["rows_read"] == 0 and row["export_date"] == dt.date(2030, 1, 2)
+    assert as_of(report.reset_index()) == dt.date(2030, 1, 2)
