@@ -14,12 +14,13 @@ from __future__ import annotations
 import csv
 import html
 import io
+import os
 import random
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from eduwb import fields, vocab
@@ -520,6 +521,10 @@ def render(job: Job, root: Path, seed: int) -> Rendered:
         path.write_bytes(data[: len(data) // 2])
     if "password_protected" in n:
         _protect(path, seed)
+    # Saved on its export day (noon UTC: the same date in every time zone of the country), so a
+    # file without a "Ngày xuất" line is dated by its modification time as an office's would be.
+    saved = datetime.combine(job.export_date or EXPORT_DATES[e.period], time(12), UTC)
+    os.utime(path, (saved.timestamp(), saved.timestamp()))
     canonical, rejections = [], []
     schools: dict[str, tuple[int, int]] = {}
     rows_read = 0
