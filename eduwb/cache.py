@@ -16,8 +16,9 @@ from eduwb.read import find_export_files
 from eduwb.registry import REGISTRY_FOLDER
 
 
-def period_fingerprint(data: Path | str, year: str, period: str, salt: str = "") -> str:
-    """A digest of the registry and the period's export files (relative path, size, mtime)."""
+def period_fingerprint(data: Path | str, year: str, period: str) -> str:
+    """A digest of the registry and the period's export files (relative path, size, mtime);
+    :func:`eduwb.load.load_period` keeps the one taken before reading as ``Period.inputs``."""
     data = Path(data)
     files = []
     registry = data / REGISTRY_FOLDER
@@ -27,11 +28,17 @@ def period_fingerprint(data: Path | str, year: str, period: str, salt: str = "")
         folder = data / year / period / system
         if folder.is_dir():
             files += find_export_files(folder)
-    h = hashlib.sha1(salt.encode())
+    h = hashlib.sha1()
     for path in files:
         st = path.stat()
         h.update(f"{path.relative_to(data).as_posix()}|{st.st_size}|{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
+
+
+def cache_key(inputs: str, salt: str) -> str:
+    """The key of one cache's entry for inputs of :func:`period_fingerprint` (``salt`` names the
+    cache and its format, so that two caches or two formats never share a key)."""
+    return hashlib.sha1(f"{salt}|{inputs}".encode()).hexdigest()
 
 
 def cache_root() -> Path:

@@ -358,7 +358,8 @@ def _record(args: argparse.Namespace, period, findings: dict, indicators=None):
     path = args.history or default_path()
     try:
         recorded = record_period(period, findings, indicators, path,
-                                 fingerprint=fingerprint(args.data, args.year, args.period))
+                                 fingerprint=fingerprint(args.data, args.year, args.period,
+                                                         period.inputs))
     except HistoryError as exc:
         return None, f"{exc} (the run was not recorded; state and first_seen are empty)"
     if recorded is None:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from eduwb.cache import cache_root, data_key, period_fingerprint
+from eduwb.cache import cache_key, cache_root, data_key, period_fingerprint
 from eduwb.checks import Checks
 from eduwb.load import check_year_period
 from eduwb.pipeline import Reconciliation, reconcile
@@ -153,9 +153,11 @@ def from_reconciliation(result: Reconciliation) -> Snapshot:
                     period.export_files())
 
 
-def fingerprint(data: Path | str, year: str, period: str) -> str:
-    """A digest of the registry and the period's export files (relative path, size, mtime)."""
-    return period_fingerprint(data, year, period, f"eduwb-snapshot-{FORMAT}")
+def fingerprint(data: Path | str, year: str, period: str, inputs: str | None = None) -> str:
+    """A period's inputs as this cache and the history key them: ``inputs`` (a loaded period's
+    :attr:`~eduwb.load.Period.inputs`, taken before its files were read), else the registry and
+    the period's export files as they are now."""
+    return cache_key(inputs or period_fingerprint(data, year, period), f"eduwb-snapshot-{FORMAT}")
 
 
 def snapshot(

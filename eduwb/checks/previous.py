@@ -5,7 +5,6 @@ on disk under a fingerprint of that period's inputs, so that a rerun does not lo
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
 import pickle
 from pathlib import Path
@@ -14,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from eduwb import vocab
-from eduwb.cache import data_key, period_fingerprint
+from eduwb.cache import cache_key, data_key, period_fingerprint
 from eduwb.checks.records import PreviousPupils, System
 from eduwb.checks.rules import PREVIOUS_PERIOD
 from eduwb.errors import EduwbError
@@ -69,8 +68,8 @@ def _period_key(data: Path, year: str, period: str, district: str | None,
     during the run then makes the next run miss the cache, never reuse a stale summary)."""
     if not any((data / year / period / s).is_dir() for s in vocab.SYSTEMS):
         return None
-    inputs = inputs or period_fingerprint(data, year, period)
-    stamp = hashlib.sha1(f"eduwb-checks-{CACHE_FORMAT}|{inputs}".encode()).hexdigest()
+    stamp = cache_key(inputs or period_fingerprint(data, year, period),
+                      f"eduwb-checks-{CACHE_FORMAT}")
     return (str(data.resolve()), year, period, district or "", stamp)
 
 
