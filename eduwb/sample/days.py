@@ -202,11 +202,6 @@ def _export_date(period: str, day: dt.date) -> Iterator[None]:
         _render.EXPORT_DATES[period] = before
 
 
-def _stamp(path: Path, day: dt.date) -> None:
-    t = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC).timestamp()
-    os.utime(path, (t, t))
-
-
 def _link_tree(src: Path, dst: Path) -> None:
     """``dst`` as ``src``: hard links (same file, same time), else copies with their times."""
     for path in sorted(src.rglob("*")):
@@ -250,7 +245,7 @@ def _render_into(tree: Path, jobs: list, seed: int, day: dt.date, period: str,
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.unlink(missing_ok=True)
                 shutil.move(Path(tmp) / rel, target)
-                _stamp(target, day)
+                _render.stamp(target, day)
     finally:
         _JOBS = []
 
@@ -269,7 +264,7 @@ def _copy_first_day(sample: Path, tree: Path, jobs: list, day: dt.date) -> bool:
     for rel in sorted(expected):
         (tree / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(sample / rel, tree / rel)
-        _stamp(tree / rel, day)
+        _render.stamp(tree / rel, day)
     return True
 
 
@@ -339,7 +334,7 @@ def write_days(out: Path | str, *, seed: int = 2021, size: str = "tiny", period:
     ledger = _sign_on(first / "danh_muc" / "ky_duyet.xlsx", period, [signed_a, signed_b],
                       dates[0])
     for path in (first / "danh_muc").iterdir():
-        _stamp(path, dates[0])
+        _render.stamp(path, dates[0])
 
     events: list[tuple] = []
     left = list(groups)

@@ -416,6 +416,13 @@ class Rendered:
     schools: dict[str, tuple[int, int]]
 
 
+def stamp(path: Path, day: date) -> None:
+    """Give a file the modification time of its export day (noon UTC: the same date in every
+    time zone of the country), so a file without a "Ngày xuất" line is dated as an office's is."""
+    saved = datetime.combine(day, time(12), UTC).timestamp()
+    os.utime(path, (saved, saved))
+
+
 def render(job: Job, root: Path, seed: int) -> Rendered:
     """Write the job's file under ``root``; canonical rows, rejections and its files.csv row."""
     e = job.exports[0]
@@ -521,10 +528,7 @@ def render(job: Job, root: Path, seed: int) -> Rendered:
         path.write_bytes(data[: len(data) // 2])
     if "password_protected" in n:
         _protect(path, seed)
-    # Saved on its export day (noon UTC: the same date in every time zone of the country), so a
-    # file without a "Ngày xuất" line is dated by its modification time as an office's would be.
-    saved = datetime.combine(job.export_date or EXPORT_DATES[e.period], time(12), UTC)
-    os.utime(path, (saved.timestamp(), saved.timestamp()))
+    stamp(path, job.export_date or EXPORT_DATES[e.period])
     canonical, rejections = [], []
     schools: dict[str, tuple[int, int]] = {}
     rows_read = 0
