@@ -25,8 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from province import PROVINCE, province_sample  # benchmarks/province.py
+
 ROOT = Path(__file__).resolve().parent.parent
-PROVINCE = ROOT / "data" / "province"
 YEAR = "2021-2022"
 RUNS = 5
 
@@ -46,10 +47,7 @@ def bench_province() -> None:
     from eduwb.checks import previous
     from eduwb.load import load_period
 
-    if not (PROVINCE / YEAR).is_dir():
-        print(f"generating {PROVINCE} (eduwb sample --size province) ...", flush=True)
-        subprocess.run([str(ROOT / ".venv/bin/eduwb"), "sample", str(PROVINCE), "--size",
-                        "province"], check=True)
+    province_sample(PROVINCE)
     print("## Province sample: what the checks add to a reconcile (seconds)")
     print(f"{'period':<10} {'pupils':>7} {'reconcile w/o checks':>21} {'checks':>14} "
           f"{'findings':>9} {'not applied':>12}")

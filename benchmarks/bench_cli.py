@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from province import PROVINCE, province_sample  # benchmarks/province.py
+
 ROOT = Path(__file__).resolve().parent.parent
 FLOOR = """
 import csv, io, sys
@@ -85,14 +87,13 @@ def _measure(argv: list[str]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=ROOT / "data" / "province")
+    parser.add_argument("--data", type=Path, default=PROVINCE)
     parser.add_argument("--year", default="2021-2022")
     parser.add_argument("--period", default="dau_nam")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     eduwb = Path(sys.executable).parent / "eduwb"
-    if not (args.data / "danh_muc" / "truong.xlsx").exists():
-        subprocess.run([str(eduwb), "sample", str(args.data), "--size", "province"], check=True)
+    province_sample(args.data)
     folder = str(args.data / args.year / args.period)
     floor_argv = [sys.executable, "-c", FLOOR, folder, "workbooks"]
     all_argv = [sys.executable, "-c", FLOOR, folder, "all"]

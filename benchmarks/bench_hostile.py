@@ -27,10 +27,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from province import PROVINCE, province_sample  # benchmarks/province.py
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 EDUWB = [sys.executable, "-m", "eduwb.cli"]
-PROVINCE = ROOT / "data" / "province"
 YEAR = "2021-2022"
 
 
@@ -103,10 +104,7 @@ print(f"{t1 - t0:.2f} {t2 - t1:.2f} {t3 - t2:.2f} {t4 - t3:.2f} {cells}")
 
 
 def bench_province() -> None:
-    if not (PROVINCE / YEAR).is_dir():
-        print(f"generating {PROVINCE} (eduwb sample --size province) ...", flush=True)
-        subprocess.run([*EDUWB, "sample", str(PROVINCE), "--size", "province"], check=True,
-                       stdout=subprocess.DEVNULL)
+    province_sample(PROVINCE)
     with tempfile.TemporaryDirectory() as tmp:
         for period in ("dau_nam", "cuoi_hk1", "cuoi_nam"):
             seconds, mib, code = run([*EDUWB, "-q", "reconcile", str(PROVINCE), "--year", YEAR,

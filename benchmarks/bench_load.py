@@ -31,6 +31,8 @@ import sys
 import time
 from pathlib import Path
 
+from province import PROVINCE, province_sample  # benchmarks/province.py
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -133,7 +135,7 @@ def _median(runs: list[dict]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=ROOT / "data" / "province")
+    parser.add_argument("--data", type=Path, default=PROVINCE)
     parser.add_argument("--year", default="2021-2022")
     parser.add_argument("--period", default="dau_nam")
     parser.add_argument("--openpyxl-files", type=int, default=0,
@@ -157,9 +159,7 @@ def main() -> None:
         limit = args.openpyxl_files or 10**9
         print(json.dumps(_measure(args.child, str(args.data), args.year, args.period, limit)))
         return
-    if not (args.data / "danh_muc" / "truong.xlsx").exists():
-        subprocess.run([str(Path(sys.executable).parent / "eduwb"), "sample", str(args.data),
-                        "--size", "province"], check=True)
+    province_sample(args.data)
     runs: dict[str, list[dict]] = {"floor": [], "eduwb": [], "eduwb_1": []}
     for _ in range(args.repeat):
         for kind in runs:

@@ -31,9 +31,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from province import PROVINCE, province_sample  # benchmarks/province.py
 
 ROOT = Path(__file__).resolve().parent.parent
-PROVINCE = ROOT / "data" / "province"
 YEAR = "2021-2022"
 RUNS = 5
 
@@ -55,10 +55,7 @@ def bench_province() -> None:
     from eduwb.load import load_period
     from eduwb.pipeline import reconcile_period
 
-    if not (PROVINCE / YEAR).is_dir():
-        print(f"generating {PROVINCE} (eduwb sample --size province) ...", flush=True)
-        subprocess.run([str(ROOT / ".venv/bin/eduwb"), "sample", str(PROVINCE), "--size",
-                        "province"], check=True)
+    province_sample(PROVINCE)
     t0 = time.perf_counter()
     period = load_period(PROVINCE, YEAR, "dau_nam")
     load_s = time.perf_counter() - t0

@@ -13,6 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from province import PROVINCE, province_sample  # benchmarks/province.py
+
 from eduwb import vocab
 from eduwb.checks import RULE_IDS, run_checks
 from eduwb.load import load_period
@@ -22,12 +24,7 @@ YEAR = "2021-2022"
 
 
 def main(argv: list[str]) -> int:
-    data = Path(argv[0] if argv else "data/province")
-    if not (data / "_truth").is_dir():
-        from eduwb.sample import generate
-
-        print(f"generating {data} (province size) ...", flush=True)
-        generate(data, size="province")
+    data = province_sample(Path(argv[0]) if argv else PROVINCE)
     frames = []
     with tempfile.TemporaryDirectory() as cache:  # previous periods from memory, not a stale cache
         for period in vocab.PERIODS:

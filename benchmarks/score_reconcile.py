@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from province import PROVINCE, province_sample  # benchmarks/province.py
+
 from eduwb import vocab
 from eduwb.load import load_period
 from eduwb.pipeline import reconcile_period
@@ -21,12 +23,7 @@ YEAR = "2021-2022"
 
 
 def main(argv: list[str]) -> int:
-    data = Path(argv[0] if argv else "data/province")
-    if not (data / "_truth").is_dir():
-        from eduwb.sample import generate
-
-        print(f"generating {data} (province size) ...", flush=True)
-        generate(data, size="province")
+    data = province_sample(Path(argv[0]) if argv else PROVINCE)
     results = []
     for period in vocab.PERIODS:
         t0 = time.perf_counter()
