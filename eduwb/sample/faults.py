@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass, field
 
 from eduwb import vocab
+from eduwb.checks.rules import MAX_CLASS_SIZE, OUTLIER_MIN_SCHOOLS
 from eduwb.sample import names
 from eduwb.sample.people import class_name
 from eduwb.sample.population import World
@@ -378,7 +379,6 @@ def _entry_faults(f: _Faults, world: World, period: str, sets: dict, pools: dict
     # Fewer classrooms than classes needs no fault: a quarter of the schools have one room short.
 
 
-OUTLIER_MIN_SCHOOLS = 5  # a district needs this many schools for one of them to stand out
 
 
 def _outlier_faults(f: _Faults, world: World, period: str, pupils: list[dict], twins: dict,
@@ -436,7 +436,7 @@ def _big_class(f: _Faults, pool: list[dict], vn: dict, cs: dict) -> None:
         if len(parallel) < 2:
             continue
         big, other = parallel[0], parallel[1]
-        need = MAX_CLASS + 1 - present.get((school, big), 0)
+        need = MAX_CLASS_SIZE + 1 - present.get((school, big), 0)
         movers = [r for r in pool if r["school"] == school and r["class_name"] == other
                   and (school, r["person_key"]) in twins]
         if need <= 0 or len(movers) < need + 5:
@@ -450,8 +450,6 @@ def _big_class(f: _Faults, pool: list[dict], vn: dict, cs: dict) -> None:
             lists[system][(school, other)]["declared_size"] -= need
         return
 
-
-MAX_CLASS = 35
 
 
 @dataclass

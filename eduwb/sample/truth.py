@@ -22,6 +22,16 @@ from __future__ import annotations
 from datetime import date
 
 from eduwb import fields, vocab
+from eduwb.checks.rules import (
+    CATALOGUE,
+    CLASSROOM_ITEMS,
+    JUMP_SHARE,
+    MAX_CLASS_SIZE,
+    OUTLIER_MIN_PUPILS,
+    OUTLIER_MIN_SCHOOLS,
+    OUTLIER_Z,
+    RATIOS,
+)
 
 COMPARED: dict[str, tuple[str, ...]] = {kind: fields.compared(kind) for kind in vocab.LIST_KINDS}
 TRUTH_COLUMNS = (*vocab.DISCREPANCY_COLUMNS, "person_key")
@@ -150,27 +160,15 @@ def hs_tong(exports: list[dict]) -> list[tuple]:
 
 # --- data-entry checks (checks.md), from the generator's own records ----------------------------------
 
-CHECK_TRUTH_COLUMNS = ("year", "period", "district_code", "school_code", "system", "entity", "rule",
-                       "severity", "field", "record_key", "moet_id", "full_name", "class_name",
-                       "value", "message", "action", "person_key")
-SEVERITY = {
-    "hs_thieu_thong_tin": "loi", "hs_tuoi_khong_hop_ly": "canh_bao", "hs_tuyen_moi_sai_khoi": "loi",
-    "hs_hoan_thanh_sai_khoi": "loi", "hs_thieu_danh_gia": "loi", "hs_danh_gia_sai_muc": "loi",
-    "lop_si_so_vuot": "canh_bao", "lop_khong_co_trong_danh_sach": "loi",
-    "lop_khong_co_hoc_sinh": "canh_bao", "lop_si_so_khong_khop": "loi",
-    "cb_thieu_thong_tin": "loi", "truong_thieu_hieu_truong": "canh_bao",
-    "truong_nhieu_hieu_truong": "loi", "truong_thieu_phong_hoc": "canh_bao",
-    "hs_mat_khong_ro_ly_do": "loi",
-}
+CHECK_TRUTH_COLUMNS = (*vocab.CHECK_COLUMNS, "person_key")
+# The contract's parameters are the rules' (eduwb.checks.rules); the records are judged here.
+SEVERITY = {r.id: r.severity for r in CATALOGUE}
 ENTITY = {"hs": "student", "lo": "class", "cb": "staff", "tr": "school", "ba": "school"}
 LEAVING_STAFF = {"Đã chuyển đi", "Đã điều động", "Đã nghỉ hưu", "Thôi việc", "Đã biệt phái"}
-ROOMS = ("phong_hoc_kien_co", "phong_hoc_ban_kien_co", "phong_hoc_tam", "phong_hoc_nho_muon")
+ROOMS = CLASSROOM_ITEMS
 # Outliers: (rule, fields the pupil list must carry, needs the class list, floor, share)
-OUTLIERS = (("bat_thuong_hs_moi_lop", ("status",), True, 3.0, False),
-            ("bat_thuong_ty_le_nu", ("status", "sex"), False, 0.05, True),
-            ("bat_thuong_ty_le_dan_toc", ("status", "ethnicity"), False, 0.05, True),
-            ("bat_thuong_ty_le_luu_ban", ("status", "repeater"), False, 0.05, True),
-            ("bat_thuong_ty_le_bo_hoc", ("status",), False, 0.05, True))
+OUTLIERS = tuple((rule, r.fields, "classes" in r.kinds, r.floor, r.share)
+                 for rule, r in RATIOS.items())
 
 
 def _leaving(status: str | None) -> bool:
@@ -269,7 +267,7 @@ def checks(year: str, period: str, schools: list[tuple[str, str]], exports: list
                         counts[r["class_name"]] = counts.get(r["class_name"], 0) + 1
                 if {"class_name", "status"} <= f:
                     for cls, n in sorted(counts.items()):
-                        if n > 35:
+                        if n > MAX_CLASS_SIZE:
                             row(system, code, "lop_si_so_vuot", "", cls, cls=cls)
                     if cl:
                         listed = {c["class_name"] for c in cl["records"]}
@@ -323,7 +321,7 @@ def _ratios(ratios: dict, code: str, f: set, recs: list[dict], cl: dict | None) 
     drops = sum(_dropout(r["status"]) for r in recs)
     pupils = len(present) + drops
     for rule, need, classes, _floor, share in OUTLIERS:
-        if not set(need) <= f or (classes and not cl) or (share and pupils < 20):
+        if not set(need) <= f or (classes and not cl) or (share and pupils < OUTLIER_MIN_PUPILS):
             continue
         if rule == "bat_thuong_hs_moi_lop":
             num, den = len(present), len({c["class_name"] for c in cl["records"]})
@@ -348,13 +346,13 @@ def _outliers(row, system: str, schools: list[tuple[str, str]], ratios: dict) ->
             if code in ratios[rule]:
                 by_district.setdefault(d, []).append(code)
         for _d, codes in sorted(by_district.items()):
-            if len(codes) < 5:
+            if len(codes) < OUTLIER_MIN_SCHOOLS:
                 continue
             codes = sorted(codes)
             xs = [ratios[rule][c] for c in codes]
             med = _median(xs)
             for c, x, z in zip(codes, xs, _mod_z(xs), strict=True):
-                if abs(z) > 3.5 and abs(x - med) >= floor:
+                if abs(z) > OUTLIER_Z and abs(x - med) >= floor:
                     row(system, c, rule)
 
 
@@ -364,7 +362,7 @@ def _vanished_and_jump(row, system: str, code: str, key: str, st: dict, prev: di
     if "status" in prev["fields"] and "status" in st["fields"]:
         b = sum(not _leaving(r["status"]) for r in prev["records"])
         n = sum(not _leaving(r["status"]) for r in st["records"])
-        if b > 0 and abs(n - b) / b > 0.10:
+        if b > 0 and abs(n - b) / b > JUMP_SHARE:
             row(system, code, "bat_thuong_si_so_thay_doi")
     if not ({key, "status"} <= prev["fields"] and key in st["fields"]):
         return
