@@ -451,7 +451,6 @@ def _big_class(f: _Faults, pool: list[dict], vn: dict, cs: dict) -> None:
         return
 
 
-
 @dataclass
 class Structure:
     """Faults that hold for the whole year."""
