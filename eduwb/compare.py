@@ -19,6 +19,7 @@ import pandas as pd
 
 from eduwb import fields as catalogue
 from eduwb import text, texts, values, vocab
+from eduwb.groups import DisjointSets
 from eduwb.load import Carried, Period
 from eduwb.match import Comparison, Linkage, link
 
@@ -212,20 +213,8 @@ def _duplicates(frame: pd.DataFrame, kind: str, system: str, out: _Findings,
     ``unlisted`` schools (the other system has no export of the list: one ``school_missing``
     stands for them) are grouped but not reported one by one.
     """
-    parent: dict = {}
-
-    def find(i):
-        parent.setdefault(i, i)
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def union(group: list) -> None:
-        root = find(group[0])
-        for other in group[1:]:
-            parent[find(other)] = root
-
+    same = DisjointSets()
+    union = same.union
     for keys in _duplicate_keys(kind):
         key = pd.Series(key_of(keys))
         at = np.flatnonzero(((key >= 0) & key.duplicated(keep=False)).to_numpy())
@@ -259,12 +248,9 @@ def _duplicates(frame: pd.DataFrame, kind: str, system: str, out: _Findings,
             for idx in chosen.groupby("moet_id").indices.values():
                 union(list(chosen.index[idx]))
     keep = np.ones(len(frame), dtype=bool)
-    if not parent:
+    if not same:
         return keep
-    groups: dict = {}
-    for i in sorted(parent):
-        groups.setdefault(find(i), []).append(i)
-    members = [m for m in groups.values() if len(m) > 1]
+    members = [m for m in same.groups() if len(m) > 1]
     reps = _representatives(frame, members)
     positions = frame.index.get_indexer([i for m in members for i in m])
     keep[positions] = False

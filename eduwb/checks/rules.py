@@ -25,6 +25,7 @@ from eduwb.checks.records import (
     sorted_unique,
 )
 from eduwb.fields import label as field_label
+from eduwb.groups import DisjointSets
 from eduwb.values import is_missing
 
 SEVERITIES: tuple[str, ...] = ("loi", "canh_bao")
@@ -231,24 +232,14 @@ def _principals(v: System, scope: Scope) -> pd.Series:
     dob = heads["dob"].map(lambda d: d.isoformat() if hasattr(d, "isoformat") else "")
     # One person: records of a school sharing a MOET code, a vnEdu code, or name and birth date
     # (the keys the comparison's duplicates are found by), joined transitively.
-    parent = list(range(len(heads)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    first: dict[tuple, int] = {}
+    same, first = DisjointSets(), {}
     rows = zip(heads["school_code"], heads["moet_id"], heads["vnedu_id"], names, dob, strict=True)
     for i, (school, moet, local, name, born) in enumerate(rows):
         keys = [("m", moet) if isinstance(moet, str) and moet else None,
                 ("v", local) if isinstance(local, str) and local else None,
                 ("n", name, born) if name else None]
-        for key in filter(None, keys):
-            j = first.setdefault((school, *key), i)
-            parent[root(i)] = root(j)
-    person = [root(i) for i in range(len(heads))]
+        same.union([i, *(first.setdefault((school, *key), i) for key in filter(None, keys))])
+    person = [same.find(i) for i in range(len(heads))]
     n = pd.Series(person, index=heads.index).groupby(heads["school_code"].to_numpy()).nunique()
     return n.reindex(sorted(scope.base), fill_value=0)
 
