@@ -240,14 +240,8 @@ def write_district_form(result: Reconciliation, district: str, path: Path | str)
         for k, c in enumerate(cols, start=3):
             _write_count(ws, r, k, rec[f"{c.group}|{c.label}"], num)
         r += 1
-    ws.write_string(r + 1, 0, MISSING_NOTE, fmt["note"])
-    _signature_block(ws, fmt, r + 3, ncols, place_name(name), "TRƯỞNG PHÒNG")
-    ws.set_column(0, 0, 5)
-    ws.set_column(1, 1, 10)
-    ws.set_column(2, 2, 32)
-    ws.set_column(3, ncols - 1, 8)
-    _print_setup(ws, h0, h1, r + 8, ncols, landscape=True)
-    book.close()
+    _close(book, ws, fmt, r, ncols, place_name(name), "TRƯỞNG PHÒNG", (5, 10, 32, 8), (h0, h1),
+           landscape=True)
     return Path(path)
 
 
@@ -281,15 +275,22 @@ def write_school_form(result: Reconciliation, school: str, path: Path | str) -> 
         for k, t in enumerate(SCHOOL_VALUE_COLUMNS, start=3):
             _write_count(ws, r, k, row[t], fmt["num"])
         r += 1
-    ws.write_string(r + 1, 0, MISSING_NOTE, fmt["note"])
-    _signature_block(ws, fmt, r + 3, ncols, place_name(dname), "HIỆU TRƯỞNG")
-    ws.set_column(0, 0, 5)
-    ws.set_column(1, 1, 34)
-    ws.set_column(2, 2, 9)
-    ws.set_column(3, ncols - 1, 7.5)
-    _print_setup(ws, h, h, r + 8, ncols, landscape=False)
-    book.close()
+    _close(book, ws, fmt, r, ncols, place_name(dname), "HIỆU TRƯỞNG", (5, 34, 9, 7.5), (h, h),
+           landscape=False)
     return Path(path)
+
+
+def _close(book, ws, fmt, r: int, ncols: int, place: str, signer: str,
+           widths: tuple[float, ...], head: tuple[int, int], *, landscape: bool) -> None:
+    """Below the table ending before row ``r``: the missing-values note and the signature block;
+    column widths (the last one for every remaining column), print setup; the book closed."""
+    ws.write_string(r + 1, 0, MISSING_NOTE, fmt["note"])
+    _signature_block(ws, fmt, r + 3, ncols, place, signer)
+    for j, width in enumerate(widths[:-1]):
+        ws.set_column(j, j, width)
+    ws.set_column(len(widths) - 1, ncols - 1, widths[-1])
+    _print_setup(ws, *head, r + 8, ncols, landscape=landscape)
+    book.close()
 
 
 def _district_name(reg: Registry, code: str) -> str | None:
