@@ -395,17 +395,16 @@ def _outlier_faults(f: _Faults, world: World, period: str, pupils: list[dict], t
     districts = sorted(d for d, codes in by_district.items() if len(codes) >= OUTLIER_MIN_SCHOOLS)
     if not districts:
         return
-    before = {p["person_key"] for p in world.snapshots[vocab.PERIODS[max(
-        0, vocab.PERIODS.index(period) - 1)]]["students"] if vocab.is_present(p["status"])}
-
     def dropout(r: dict) -> None:
         r["status"], r["status_date"] = f"Thôi học {term}", start + (end - start) / 2
 
     faults = [(_set(repeater=True), 0.25, lambda r: r["grade"] < 5 and not r["repeater"]),
               (dropout, 0.125, lambda r: True)]
-    if period != vocab.PERIODS[0]:
-        faults.append((_set(_drop=True), 0.2, lambda r: r["person_key"] in before))
     k = vocab.PERIODS.index(period)
+    if k:  # pupils present in the previous period, deleted from the lists
+        before = {p["person_key"] for p in world.snapshots[vocab.PERIODS[k - 1]]["students"]
+                  if vocab.is_present(p["status"])}
+        faults.append((_set(_drop=True), 0.2, lambda r: r["person_key"] in before))
     for i, (change, share, pred) in enumerate(faults):
         codes = sorted(by_district[districts[(3 * k + i) % len(districts)]])
         school = codes[(k + 2 * i) % len(codes)]
