@@ -79,13 +79,23 @@ class System:
         return self.key if name == "record_key" else name
 
     def schools_carrying(self, kind: str, fields: Iterable[str]) -> set[str]:
-        """Schools whose every export of ``kind`` carries all ``fields``."""
+        """Schools whose every export of ``kind`` carries all ``fields``. A facility item is
+        carried by the schools that have a row for it in the file (a district-level file's items
+        are the file's, not each of its schools')."""
         key = ("carry", kind, tuple(self.field(f) for f in fields))
         if key not in self._cache:
             pairs = self._files[kind]
             bad = np.zeros(len(pairs), dtype=bool)
-            for f in key[2]:
-                bad |= ~self._carried.carries(pairs["_r"].to_numpy(), f)
+            if kind == "facilities":
+                rows = self.frames[kind]
+                held = set(zip(rows["file"], rows["school_code"], rows["item"], strict=True))
+                for f in key[2]:
+                    bad |= np.array([(file, school, f) not in held for file, school
+                                     in zip(pairs["file"], pairs["school_code"], strict=True)],
+                                    dtype=bool)
+            else:
+                for f in key[2]:
+                    bad |= ~self._carried.carries(pairs["_r"].to_numpy(), f)
             self._cache[key] = self.exported[kind] - set(pairs.loc[bad, "school_code"])
         return self._cache[key]
 

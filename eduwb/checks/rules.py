@@ -271,22 +271,14 @@ def _few_classrooms(v: System, scope: Scope):
     counts = pd.to_numeric(fac["count"], errors="coerce")
     blank = fac.loc[counts.isna().to_numpy(), ["school_code", "item"]]
     rooms = counts.groupby(fac["school_code"].to_numpy()).sum(min_count=1)
-    # A district-level file carries an item for the whole file: a school of it with no row for
-    # one of the items has not exported it (as a school's own file without that item).
-    have = set(zip(fac["school_code"], fac["item"], strict=True))
-    lacking = [(s, item) for s in sorted(set(rooms.index) & scope.base) for item in CLASSROOM_ITEMS
-               if (s, item) not in have]
-    both = sorted((set(rooms.index) & scope.base) - set(blank["school_code"])
-                  - {s for s, _ in lacking})
     classes = v.classes_per_school(scope.base)
+    both = sorted((set(rooms.index) & scope.base) - set(blank["school_code"]))
     r = rooms.reindex(both).to_numpy(dtype=float)
     c = classes.reindex(both, fill_value=0).to_numpy(dtype=float)
     few = r < c
     skipped = [(s, "facilities", item, f"Số lượng {_item_label(item)} trống (giá trị bị loại "
                 "hoặc ô trống): không tính được tổng số phòng học")
                for s, item in blank.drop_duplicates().itertuples(index=False)]
-    skipped += [(s, "facilities", item, f"Không có dòng {_item_label(item)} cho trường này: "
-                 "không tính được tổng số phòng học") for s, item in lacking]
     return (_school_found(np.asarray(both, dtype=object)[few],
                           key_values(classrooms=r[few], classes=c[few]) if few.any() else "",
                           rooms=r[few], classes=c[few]), skipped)
